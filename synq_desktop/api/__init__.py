@@ -1,0 +1,1 @@
+"""synq_desktop.api layer (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""synq_desktop.app layer (see ../shared/DESIGN.md)."""

@@ -1,0 +1,21 @@
+"""`synq-desktop`: the GUI by default, headless subcommands (sync, status, profile) for scripts."""
+from __future__ import annotations
+
+import sys
+
+HEADLESS_COMMANDS = {"sync", "status", "profile"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in HEADLESS_COMMANDS:
+        from synq_desktop.cli.commands import run as run_cli
+
+        return run_cli(args)
+    from synq_desktop.app.gui import run as run_gui
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""synq_desktop.cli layer (see ../shared/DESIGN.md)."""

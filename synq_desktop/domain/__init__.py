@@ -1,0 +1,1 @@
+"""synq_desktop.domain layer (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""synq_desktop.sandbox layer (see ../shared/DESIGN.md)."""

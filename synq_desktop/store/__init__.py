@@ -1,0 +1,1 @@
+"""synq_desktop.store layer (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""synq_desktop.sync layer (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""synq_desktop.ui layer (see ../shared/DESIGN.md)."""
