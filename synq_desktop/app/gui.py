@@ -1,0 +1,214 @@
+"""`synq-desktop` (the GUI): one qasync event loop, one main window, one profile.
+
+`run(argv)` is the entry point (called by synq_desktop.app.main). It builds the QApplication and a
+qasync loop and runs a `DesktopSession` on it: the session shows the window at once, then connects
+(starting the embedded sandbox off the GUI thread with `--sandbox`, opening the last profile, or
+asking in the first-run dialog) and shows the catalog. Closing the window ends the session in order:
+pending work is cancelled, the embedded server stopped, and the process exits with status 0.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import sys
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+os.environ.setdefault("QT_API", "pyside6")  # qasync would pick PyQt5 if present (QT-NOTES.md)
+
+from PySide6.QtWidgets import QApplication
+
+from synq_desktop.app.catalog_stats import StatsError, fetch_stats
+from synq_desktop.app.connection import Connection
+from synq_desktop.app.embedded_sandbox import DEFAULT_DEMO_PRODUCTS, EmbeddedSandbox
+from synq_desktop.app.loop_stalls import LoopStallMonitor
+from synq_desktop.app.paths import DEMO_PROFILE, profile_dir
+from synq_desktop.app.profiles import (
+    Profile,
+    last_profile_name,
+    load_profile,
+    remember_last,
+    save_profile,
+    store_token,
+    token_for,
+)
+from synq_desktop.ui.dialog_future import ask
+from synq_desktop.ui.first_run import FirstRunChoice, FirstRunDialog
+from synq_desktop.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+QUIT_AFTER_READY_ENV = "SYNQ_DESKTOP_QUIT_AFTER_READY"
+READY_LINE = "SYNQ_DESKTOP_READY"
+
+
+@dataclass(frozen=True, slots=True)
+class GuiOptions:
+    sandbox: bool = False
+    profile: str | None = None
+    demo_products: int = DEFAULT_DEMO_PRODUCTS
+    quit_after_ready: bool = False
+
+
+def parse_args(argv: list[str]) -> GuiOptions:
+    parser = argparse.ArgumentParser(prog="synq-desktop", description="Offline-first Synq PIM catalog editor.")
+    parser.add_argument("--sandbox", action="store_true", help="start the embedded sandbox with a demo catalog")
+    parser.add_argument("--profile", help="open this profile instead of the last one")
+    parser.add_argument(
+        "--demo", type=int, default=DEFAULT_DEMO_PRODUCTS, metavar="N",
+        help="products in the sandbox's demo catalog on its first start (default %(default)s)",
+    )
+    parser.add_argument(
+        "--quit-after-ready", action="store_true",
+        help="print a ready line and quit once the catalog is shown (smoke tests, benchmarks)",
+    )
+    ns = parser.parse_args(argv)
+    if ns.demo < 0:
+        parser.error("--demo must be 0 or more")
+    return GuiOptions(
+        sandbox=ns.sandbox,
+        profile=ns.profile,
+        demo_products=ns.demo,
+        quit_after_ready=ns.quit_after_ready or os.environ.get(QUIT_AFTER_READY_ENV) == "1",
+    )
+
+
+def profile_name_for(base_url: str) -> str:
+    """A directory-safe profile name from the server's host (`api.synq.app` → `api.synq.app`)."""
+    host = urlsplit(base_url).netloc or "server"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip(".-") or "server"
+
+
+class DesktopSession:
+    """One run of the GUI. `run()` returns the exit status once the window is closed."""
+
+    def __init__(self, options: GuiOptions) -> None:
+        self.options = options
+        self.window: MainWindow | None = None
+        self.sandbox: EmbeddedSandbox | None = None
+        self.connection: Connection | None = None
+        self.stalls = LoopStallMonitor()
+        self.ready = asyncio.Event()
+        self.finished = asyncio.Event()
+
+    async def run(self) -> int:
+        self.stalls.start()
+        window = self.window = MainWindow()
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        window.show()
+        opening = asyncio.ensure_future(self._open())
+        try:
+            await closed.wait()
+        finally:
+            opening.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await opening
+            await self._shutdown()
+        return 0
+
+    async def _shutdown(self) -> None:
+        self.stalls.stop()
+        if self.sandbox is not None:
+            await self.sandbox.stop()
+        self.finished.set()
+
+    async def _open(self) -> None:
+        try:
+            if self.options.sandbox:
+                await self._open_sandbox()
+                return
+            name = self.options.profile or last_profile_name()
+            profile = load_profile(name) if name else None
+            if profile is not None and profile.sandbox:
+                await self._open_sandbox()
+                return
+            token = token_for(profile) if profile is not None else None
+            if profile is not None and token:
+                await self._open_remote(profile, token)
+                return
+            await self._first_run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("opening the catalog failed")
+            assert self.window is not None
+            self.window.show_problem(f"Could not open the catalog: {type(exc).__name__}: {exc}")
+
+    async def _first_run(self) -> None:
+        assert self.window is not None
+        self.window.show_busy("Welcome")
+        dialog = FirstRunDialog(self.window)
+        await ask(dialog)
+        choice, details = dialog.choice, dialog.details()
+        dialog.deleteLater()
+        if choice is FirstRunChoice.SANDBOX:
+            await self._open_sandbox()
+        elif choice is FirstRunChoice.CONNECT:
+            profile = Profile(
+                name=profile_name_for(details.base_url),
+                base_url=details.base_url,
+                tenant_id=details.tenant_id,
+                org_id=details.org_id,
+            )
+            save_profile(profile)
+            remember_last(profile.name)
+            if not store_token(profile, details.token):
+                self.window.statusBar().showMessage("No keyring available: you will be asked for the token again.")
+            await self._open_remote(profile, details.token)
+        else:
+            self.window.close()
+
+    async def _open_sandbox(self) -> None:
+        assert self.window is not None
+        directory = profile_dir(DEMO_PROFILE)
+        self.sandbox = EmbeddedSandbox(directory, demo_products=self.options.demo_products)
+        first = not self.sandbox.database_path.exists()
+        self.window.set_profile_title("demo (embedded sandbox)")
+        self.window.show_busy(
+            f"Starting the sandbox… creating a demo catalog of {self.options.demo_products} products"
+            if first else "Starting the sandbox…"
+        )
+        conn = await self.sandbox.start()
+        save_profile(Profile(DEMO_PROFILE, conn.base_url, conn.tenant_id, conn.org_id, sandbox=True))
+        remember_last(DEMO_PROFILE)
+        await self._show_catalog(conn)
+
+    async def _open_remote(self, profile: Profile, token: str) -> None:
+        assert self.window is not None
+        self.window.set_profile_title(f"{profile.name} ({profile.base_url})")
+        await self._show_catalog(Connection(profile.base_url, profile.tenant_id, profile.org_id, token))
+
+    async def _show_catalog(self, conn: Connection) -> None:
+        assert self.window is not None
+        self.connection = conn
+        self.window.show_busy("Loading the catalog…")
+        try:
+            stats = await fetch_stats(conn)
+        except StatsError as exc:
+            self.window.show_problem(str(exc))
+            return
+        self.window.show_stats(stats)
+        self.ready.set()
+        if self.options.quit_after_ready:
+            counts = " ".join(f"{k}={v}" for k, v in sorted(self.window.counts.counts().items()))
+            print(f"{READY_LINE} max_gui_stall_ms={self.stalls.max_stall_ms:.0f} {counts}", flush=True)
+            self.window.close()
+
+
+def run(argv: list[str]) -> int:
+    options = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("synq-desktop")
+    app.setOrganizationName("Synq")
+    # The session decides when to quit: after the window closed AND the shutdown finished.
+    app.setQuitOnLastWindowClosed(False)
+    session = DesktopSession(options)
+    return asyncio.run(session.run(), loop_factory=lambda: qasync.QEventLoop(app))

@@ -1,0 +1,108 @@
+"""The main window: a "starting…" page while the app connects, then the catalog tabs.
+
+The window is passive: the composition root (synq_desktop.app.gui) tells it what is happening and
+feeds it data; the window emits `closed` when the user closes it so the app can shut down in order
+(stop syncing, stop an embedded server) before the process exits.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from synq_desktop.ui.catalog_counts import CatalogCountsPanel
+
+WINDOW_TITLE = "Synq Desktop"
+
+
+class _BusyPage(QWidget):
+    """A centred message with an indeterminate bar: the app is doing something that takes seconds."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.message = QLabel(self)
+        self.message.setObjectName("busyMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 0)
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumWidth(320)
+        layout.addWidget(self.message)
+        layout.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+
+    def set_busy(self, text: str, busy: bool) -> None:
+        self.message.setText(text)
+        self.bar.setVisible(busy)
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(WINDOW_TITLE)
+        self.resize(1200, 780)
+        self._stack = QStackedWidget(self)
+        self._busy = _BusyPage(self._stack)
+        self.tabs = QTabWidget(self._stack)
+        self.tabs.setObjectName("mainTabs")
+        self.counts = CatalogCountsPanel()
+        dashboard = QWidget()
+        dashboard.setObjectName("dashboard")
+        dash_layout = QVBoxLayout(dashboard)
+        heading = QLabel("<h2>Catalog</h2>")
+        heading.setTextFormat(Qt.TextFormat.RichText)
+        dash_layout.addWidget(heading)
+        dash_layout.addWidget(self.counts)
+        dash_layout.addStretch(1)
+        self.tabs.addTab(dashboard, "Dashboard")
+        self._stack.addWidget(self._busy)
+        self._stack.addWidget(self.tabs)
+        self.setCentralWidget(self._stack)
+        self.show_busy("Starting…")
+
+    # what the app tells the window
+    def set_profile_title(self, text: str) -> None:
+        self.setWindowTitle(f"{WINDOW_TITLE} — {text}" if text else WINDOW_TITLE)
+
+    def show_busy(self, text: str) -> None:
+        self._busy.set_busy(text, busy=True)
+        self._stack.setCurrentWidget(self._busy)
+        self.statusBar().showMessage(text)
+
+    def show_problem(self, text: str) -> None:
+        """Something went wrong in a way the user must read; the window stays usable (it can be closed)."""
+        self._busy.set_busy(text, busy=False)
+        self._stack.setCurrentWidget(self._busy)
+        self.statusBar().showMessage(text)
+
+    def show_stats(self, stats: Mapping[str, object]) -> None:
+        self.counts.set_stats(stats)
+        self._stack.setCurrentWidget(self.tabs)
+        self.statusBar().showMessage("Ready")
+
+    def busy_text(self) -> str:
+        return self._busy.message.text()
+
+    def is_showing_catalog(self) -> bool:
+        return self._stack.currentWidget() is self.tabs
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()
