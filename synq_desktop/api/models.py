@@ -101,8 +101,8 @@ def _job_status(value: object) -> object:
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_money)]
-"""A money amount: read from a number or a numeric string, held as Decimal, written as a JSON number."""
+Money = Annotated[Decimal | None, BeforeValidator(_money)]
+"""A money amount or None: read from a number or a numeric string, held as Decimal, written as a JSON number."""
 
 IdList = Annotated[list[str], BeforeValidator(_id_list)]
 
@@ -152,10 +152,10 @@ class Variant(WireModel):
     product_id: str | None = None
     sku: str | None = None
     barcode: str | None = None
-    price: Money | None = None
+    price: Money = None
     currency: str | None = None
     option_values: Annotated[dict[str, str] | None, BeforeValidator(_option_values)] = None
-    cost_price: Money | None = None
+    cost_price: Money = None
     data_quality_score: float | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -404,9 +404,9 @@ class VariantWrite(WriteModel):
 
     sku: str | None = None
     barcode: str | None = None
-    price: Money | None = None
+    price: Money = None
     currency: str | None = None
-    cost_price: Money | None = None
+    cost_price: Money = None
 
 
 class CategoryWrite(WriteModel):

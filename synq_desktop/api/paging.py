@@ -1,0 +1,178 @@
+"""Reading whole lists: `limit`/`offset` paging where the server has it, honest truncation where it does not.
+
+A docs-only Synq answers every list with at most 100 rows (the audit log with 50) and ignores `offset`. The
+`Paginator` never loops forever and never invents rows on such a server: it stops when page two repeats page
+one, when a page is longer than asked (no paging), or when an unpaged list comes back exactly at the cap, and
+sets `truncated` so the caller can tell the user the list may be incomplete.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+PAGE_SIZE = 100
+DOCUMENTED_CAP = 100
+
+PageFetcher = Callable[[int | None, int | None], Awaitable[tuple[list[Any], int | None]]]
+"""`fetch(offset, limit) -> (records, X-Total-Count or None)`; (None, None) asks for the unpaged list."""
+
+
+@dataclass(slots=True)
+class ListResult[T]:
+    """A whole list as read: the records, whether it may be incomplete, and the server's total if it said."""
+
+    items: list[T] = field(default_factory=list)
+    truncated: bool = False
+    total: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.items)
+
+
+def _ids(records: list[Any]) -> list[object]:
+    return [getattr(record, "id", None) for record in records]
+
+
+class Paginator[T]:
+    """An async iterator over every record of one list (`async for record in paginator`).
+
+    `paged` says whether the server honours `limit`/`offset`; `prepare`, when given, is awaited first and
+    decides it (from the capability probe; it may raise NotSupportedError). `incremental` is True when the
+    server honoured `updated_since`. `max_records` stops the read early. With `concurrency`
+    above 1 and an `X-Total-Count` on the first page, the remaining pages are fetched concurrently and still
+    yielded in order. After iteration, `truncated` and `total` describe what was read. Single use.
+    """
+
+    def __init__(
+        self,
+        fetch: PageFetcher,
+        *,
+        paged: bool = True,
+        prepare: Callable[[], Awaitable[bool]] | None = None,
+        page_size: int = PAGE_SIZE,
+        concurrency: int = 1,
+        cap: int = DOCUMENTED_CAP,
+    ) -> None:
+        self._fetch = fetch
+        self._prepare = prepare
+        self.paged = paged
+        self.incremental = False
+        self.max_records: int | None = None
+        self.page_size = max(1, min(page_size, PAGE_SIZE))
+        self.concurrency = max(1, concurrency)
+        self.cap = cap
+        self.truncated = False
+        self.total: int | None = None
+        self._started = False
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for record in page:
+                yield record
+
+    async def collect(self) -> ListResult[T]:
+        """Read everything into a ListResult."""
+        items: list[T] = []
+        async for page in self.pages():
+            items.extend(page)
+        return ListResult(items, self.truncated, self.total)
+
+    async def pages(self) -> AsyncIterator[list[T]]:
+        """Yield the list page by page."""
+        if self._started:
+            raise RuntimeError("a Paginator can be iterated once")
+        self._started = True
+        if self._prepare is not None:
+            self.paged = await self._prepare()
+        if self.max_records is None:
+            async for page in self._pages():
+                yield page
+            return
+        remaining = self.max_records
+        pages = self._pages()
+        try:
+            async for page in pages:
+                yield page[:remaining]
+                remaining -= len(page)
+                if remaining <= 0:
+                    return
+        finally:
+            await pages.aclose()
+
+    async def _pages(self) -> AsyncIterator[list[T]]:
+        if not self.paged:
+            records, total = await self._fetch(None, None)
+            self.total = total
+            self.truncated = len(records) >= self.cap
+            yield records
+            return
+        first, total = await self._fetch(0, self.page_size)
+        self.total = total
+        if len(first) > self.page_size:
+            # The server ignored `limit`: this is all it will give.
+            self.truncated = len(first) >= self.cap
+            yield first
+            return
+        yield first
+        if len(first) < self.page_size:
+            return
+        first_ids = _ids(first)
+        offset = len(first)
+        if self.concurrency > 1 and total is not None and total > offset:
+            # The server's count bounds the read; rows added meanwhile come with the next incremental pull.
+            async for page in self._concurrent(offset, total, first_ids):
+                yield page
+            return
+        async for page in self._sequential(offset, first_ids):
+            yield page
+
+    async def _sequential(self, offset: int, first_ids: list[object]) -> AsyncIterator[list[T]]:
+        while True:
+            records, total = await self._fetch(offset, self.page_size)
+            if total is not None:
+                self.total = total
+            if not self._accept(records, first_ids):
+                return
+            yield records
+            offset += len(records)
+            if len(records) < self.page_size:
+                return
+
+    async def _concurrent(self, start: int, total: int, first_ids: list[object]) -> AsyncIterator[list[T]]:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def fetch(offset: int) -> tuple[list[Any], int | None]:
+            async with gate:
+                return await self._fetch(offset, self.page_size)
+
+        tasks = [asyncio.ensure_future(fetch(offset)) for offset in range(start, total, self.page_size)]
+        try:
+            for task in tasks:
+                records, _ = await task
+                if not self._accept(records, first_ids):
+                    return
+                yield records
+                if len(records) < self.page_size:
+                    return
+        finally:
+            for task in tasks:
+                task.cancel()
+            # Collect cancelled/failed siblings so none logs "exception was never retrieved".
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _accept(self, records: list[Any], first_ids: list[object]) -> bool:
+        """False (and `truncated`) when the server is not really paging: a page that repeats page one."""
+        if not records:
+            return False
+        if len(records) > self.page_size or _ids(records) == first_ids:
+            self.truncated = True
+            return False
+        return True
