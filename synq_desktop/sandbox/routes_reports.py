@@ -1,0 +1,12 @@
+"""(being written)"""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def build_router(ext: bool) -> APIRouter:
+    return APIRouter()
+
+
+def build_audit_alias(ext: bool) -> APIRouter:
+    return APIRouter()

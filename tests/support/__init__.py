@@ -1,0 +1,1 @@
+"""Test support shared by every test package (the sandbox server and its helpers)."""
