@@ -514,6 +514,10 @@ def generate_catalog(n_products: int = 500, seed: int = 0, until: datetime | Non
             "template_id": template_ids[department], "status": status,
             "created_at": b.stamp(created_age), "updated_at": b.stamp(updated_age),
         }
+        if problem == "NO_VARIANTS":
+            # A draft someone started: no template yet, so it lacks nothing but its variants.
+            product["template_id"] = None
+            product["status"] = "DRAFT"
         cat.products.append(product)
         if problem in ("MISSING_TITLE", "MISSING_DESCRIPTION", "NO_VARIANTS", "MISSING_REQUIRED_ATTRIBUTE"):
             cat.deliberate_issues[problem].append(product_id)
