@@ -1,0 +1,29 @@
+"""Timestamps as the working copy stores them: ISO 8601 UTC, fixed width, so text order is time order."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def now_iso(offset_seconds: float = 0.0) -> str:
+    return format_time(datetime.now(UTC) + timedelta(seconds=offset_seconds))
+
+
+def normalize_time(value: object) -> str | None:
+    """A server timestamp ("2024-11-15T11:00:00Z", "+00:00", fractions or not) in the stored form;
+    text that is not a timestamp is kept as it came rather than dropped."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return format_time(value if value.tzinfo else value.replace(tzinfo=UTC))
+    text = str(value).strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return text
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return format_time(parsed)
