@@ -327,10 +327,11 @@ class Transport:
             try:
                 if remaining <= 0:
                     raise TimeoutError
+                request = self._client.build_request(
+                    method, path, params=clean_params, content=content, files=files, headers=headers
+                )
                 async with asyncio.timeout(remaining):
-                    response = await self._client.request(
-                        method, path, params=clean_params, content=content, files=files, headers=headers
-                    )
+                    response = await self._client.send(request, stream=True)
             except (httpx.RequestError, httpx.StreamError, TimeoutError) as exc:
                 error = NetworkError(self._describe_failure(exc), **context)  # type: ignore[arg-type]
                 not_sent = isinstance(exc, _NOT_SENT)
@@ -346,17 +347,20 @@ class Transport:
                     log.info("%s %s: %s, retrying (attempt %d)", method, path, error.message, attempt)
                     continue
                 raise error from None
-            finally:
-                elapsed_ms = (loop.time() - started) * 1000
+            body_cut = await self._read_body(response, deadline)
+            elapsed_ms = (loop.time() - started) * 1000
 
             status = response.status_code
             log.debug("%s %s -> %d (attempt %d, %.0f ms)", method, path, status, attempt, elapsed_ms)
             if 200 <= status < 300:
                 try:
+                    if body_cut:
+                        raise ValueError("cut")
                     data = _parse_json(response.content)
                 except ValueError:
+                    hint = "cut off before its end" if body_cut else f"not JSON: {self._content_hint(response)}"
                     bad = BadAnswerError(
-                        f"the answer (HTTP {status}) is not JSON: {self._content_hint(response)}",
+                        f"the answer (HTTP {status}) is {hint}",
                         status=status,
                         **context,  # type: ignore[arg-type]
                     )
@@ -374,7 +378,7 @@ class Transport:
                     method, path, status, response.headers, data, attempt, idempotency_key, already_gone=False
                 )
 
-            body = self._error_body(response)
+            body = None if body_cut else self._error_body(response)
             if status == 401 and self._token_refresher is not None and not refreshed:
                 refreshed = True
                 if await self._refresh_token(generation):
@@ -396,6 +400,19 @@ class Transport:
                 log.info("%s %s: HTTP %d, retrying (attempt %d)", method, path, status, attempt)
                 continue
             raise self.error_for(status, body, **context)
+
+    @staticmethod
+    async def _read_body(response: httpx.Response, deadline: float) -> bool:
+        """Read the whole body; True when it was cut off (the connection dropped or time ran out mid-body)."""
+        try:
+            remaining = deadline - asyncio.get_running_loop().time()
+            async with asyncio.timeout(max(remaining, 0.001)):
+                await response.aread()
+        except (httpx.RequestError, httpx.StreamError, TimeoutError):
+            return True
+        finally:
+            await response.aclose()
+        return False
 
     async def _pause(self, attempt: int, deadline: float, wait: float | None) -> bool:
         """Sleep before another attempt if the policy allows one; False when attempts or time are used up."""
