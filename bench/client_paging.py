@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from synq_desktop.api import SynqClient  # noqa: E402
-from tests.support.sandbox import start_sandbox_process  # noqa: E402
+from synq_desktop.api import SynqClient
+from tests.support.sandbox import start_sandbox_process
 
 PAGE = 100
 CONCURRENCY = 8
