@@ -138,10 +138,11 @@ def install_observers(app: Any, runtime: Any) -> None:
     """
     requestlog = _optional_module("requestlog")
     faults = _optional_module("faults")
-    if requestlog is not None and hasattr(requestlog, "RequestLog"):
-        runtime.request_log = requestlog.RequestLog()
-        app.add_middleware(requestlog.RequestLogMiddleware, log=runtime.request_log)
+    # Starlette: the middleware added last is the outermost. Faults first, the request log around them.
     if faults is not None and hasattr(faults, "FaultState"):
         config = runtime.settings.faults or faults.FaultConfig()
         runtime.fault_state = faults.FaultState(config)
         app.add_middleware(faults.FaultMiddleware, state=runtime.fault_state)
+    if requestlog is not None and hasattr(requestlog, "RequestLog"):
+        runtime.request_log = requestlog.RequestLog()
+        app.add_middleware(requestlog.RequestLogMiddleware, log=runtime.request_log)

@@ -128,3 +128,90 @@ def revalidate_media(session: Session, clock: MonotonicClock, media: db.Media) -
 def drop_issues(session: Session, entity_ids: list[str]) -> None:
     if entity_ids:
         session.execute(db.ValidationIssue.__table__.delete().where(db.ValidationIssue.entity_id.in_(entity_ids)))
+
+
+def validate_tenant(session: Session, clock: MonotonicClock, tenant_id: str) -> int:
+    """Re-check every record of a tenant in a few set-based passes (demo seeding, large imports).
+
+    Replaces the tenant's issues and scores wholesale; per-record `revalidate_*` keeps them current
+    afterwards. Returns the number of open issues.
+    """
+    session.flush()
+    products = session.execute(select(
+        db.Product.id, db.Product.org_id, db.Product.title, db.Product.description, db.Product.template_id,
+    ).where(db.Product.tenant_id == tenant_id)).all()
+    variants = session.execute(select(
+        db.Variant.id, db.Variant.org_id, db.Variant.product_id, db.Variant.sku, db.Variant.barcode,
+        db.Variant.price, db.Variant.currency, db.Variant.cost_price,
+    ).where(db.Variant.tenant_id == tenant_id)).all()
+    media_rows = session.execute(select(db.Media.id, db.Media.org_id, db.Media.alt_text)
+                                 .where(db.Media.tenant_id == tenant_id)).all()
+    variant_count: dict[str, int] = {}
+    sku_count: dict[str, int] = {}
+    product_of_variant: dict[str, str] = {}
+    for row in variants:
+        variant_count[row.product_id] = variant_count.get(row.product_id, 0) + 1
+        product_of_variant[row.id] = row.product_id
+        if row.sku and row.sku.strip():
+            sku_count[row.sku] = sku_count.get(row.sku, 0) + 1
+    linked: dict[str, set[str]] = {}
+    for product_id, attribute_id in session.execute(
+        select(db.ProductAttributeValue.product_id, db.ProductAttributeValue.attribute_id)
+        .where(db.ProductAttributeValue.tenant_id == tenant_id)
+    ):
+        linked.setdefault(product_id, set()).add(attribute_id)
+    for variant_id, attribute_id in session.execute(
+        select(db.VariantAttributeValue.variant_id, db.VariantAttributeValue.attribute_id)
+        .where(db.VariantAttributeValue.tenant_id == tenant_id)
+    ):
+        product_id = product_of_variant.get(variant_id)
+        if product_id:
+            linked.setdefault(product_id, set()).add(attribute_id)
+    required = {
+        template_id: json.loads(ids or "[]")
+        for template_id, ids in session.execute(
+            select(db.Template.id, db.Template.required_attribute_ids).where(db.Template.tenant_id == tenant_id)
+        )
+    }
+    slugs = dict(session.execute(select(db.Attribute.id, db.Attribute.slug)
+                                 .where(db.Attribute.tenant_id == tenant_id)).tuples().all())
+
+    now = clock.now()
+    issues: list[dict[str, object]] = []
+    product_scores: list[dict[str, object]] = []
+    variant_scores: list[dict[str, object]] = []
+
+    def add(entity_type: str, entity_id: str, org_id: str, findings: list[Finding]) -> int:
+        for finding in findings:
+            issues.append({
+                "id": str(uuid.uuid4()), "tenant_id": tenant_id, "org_id": org_id, "entity_type": entity_type,
+                "entity_id": entity_id, "issue_type": str(finding.issue_type), "severity": str(finding.severity),
+                "field": finding.field, "message": finding.message, "created_at": now,
+            })
+        return quality_score(findings)
+
+    for row in products:
+        have = linked.get(row.id, set())
+        lacking = [slugs[a] for a in required.get(row.template_id or "", []) if a not in have and a in slugs]
+        findings = check_product(row.title, row.description, variant_count.get(row.id, 0), lacking)
+        product_scores.append({"b_id": row.id, "score": add("PRODUCT", row.id, row.org_id, findings)})
+    for row in variants:
+        findings = check_variant(row.sku, row.barcode, row.price, row.currency, row.cost_price,
+                                 sku_taken=sku_count.get(row.sku or "", 0) > 1)
+        variant_scores.append({"b_id": row.id, "score": add("VARIANT", row.id, row.org_id, findings)})
+    for row in media_rows:
+        add("MEDIA", row.id, row.org_id, check_media(row.alt_text))
+
+    from sqlalchemy import bindparam, update
+
+    session.execute(db.ValidationIssue.__table__.delete().where(db.ValidationIssue.tenant_id == tenant_id))
+    if issues:
+        session.execute(db.ValidationIssue.__table__.insert(), issues)
+    for model, scores in ((db.Product, product_scores), (db.Variant, variant_scores)):
+        if scores:
+            table = model.__table__
+            session.connection().execute(
+                update(table).where(table.c.id == bindparam("b_id")).values(data_quality_score=bindparam("score")),
+                scores,
+            )
+    return len(issues)
