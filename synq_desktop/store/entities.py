@@ -131,6 +131,9 @@ def spec_for(entity_type: EntityType | str) -> EntitySpec:
 def normalize(spec: EntitySpec, name: str, value: Any) -> Any:
     """The stored form of a value: money as canonical decimal text (never a float). Text that is not
     money is kept as typed so the user sees it flagged rather than lost; validation reports it."""
+    if value is None and name in spec.table.c and not spec.table.c[name].nullable:
+        default = spec.table.c[name].server_default
+        return str(default.arg) if default is not None else ""  # type: ignore[attr-defined]
     if name in spec.money and value is not None:
         if isinstance(value, str) and not value.strip():
             return None

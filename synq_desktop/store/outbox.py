@@ -109,7 +109,7 @@ def operations(
 
 def counts(connection: Connection) -> dict[str, int]:
     """Operations per state (every state present, zeros included)."""
-    found = dict(connection.execute(select(ob.c.state, func.count()).group_by(ob.c.state)).tuples().all())
+    found = dict(connection.execute(select(ob.c.state, func.count()).group_by(ob.c.state)).all())
     return {state.value: int(found.get(state.value, 0)) for state in OpState}
 
 
@@ -127,7 +127,7 @@ def refresh_sync_state(connection: Connection, entity_type: EntityType | str, en
         states: dict[str, set[str]] = {i: set() for i in chunk}
         for entity_id, state in connection.execute(
             select(ob.c.entity_id, ob.c.state).where(ob.c.entity_type == et.value, ob.c.entity_id.in_(chunk))
-        ).tuples():
+        ):
             states[entity_id].add(state)
         by_state: dict[str, list[str]] = {}
         for entity_id, present in states.items():
@@ -269,7 +269,7 @@ class RecordOps:
 def in_flight_to_uncertain(connection: Connection) -> int:
     """At open: a request from an earlier run may or may not have reached the server."""
     rows = connection.execute(select(ob.c.entity_type, ob.c.entity_id).where(
-        ob.c.state == OpState.IN_FLIGHT.value)).tuples().all()
+        ob.c.state == OpState.IN_FLIGHT.value)).all()
     if not rows:
         return 0
     connection.execute(update(ob).where(ob.c.state == OpState.IN_FLIGHT.value).values(
@@ -329,7 +329,7 @@ def mark_in_flight(connection: Connection, op_ids: Iterable[str]) -> int:
         return 0
     now = now_iso()
     touched = connection.execute(select(ob.c.entity_type, ob.c.entity_id).where(
-        ob.c.op_id.in_(ids), ob.c.state == OpState.PENDING.value)).tuples().all()
+        ob.c.op_id.in_(ids), ob.c.state == OpState.PENDING.value)).all()
     result = connection.execute(update(ob).where(ob.c.op_id.in_(ids), ob.c.state == OpState.PENDING.value).values(
         state=OpState.IN_FLIGHT.value, attempts=ob.c.attempts + 1, sent_at=now, updated_at=now))
     for entity_type in {t[0] for t in touched}:
@@ -414,6 +414,8 @@ def apply_server_record(connection: Connection, spec: EntitySpec, local_id: str,
         values["created_at"] = normalize_time(record["created_at"])
     if "updated_at" in record:
         values["updated_at"] = normalize_time(record["updated_at"])
+    old_base = connection.execute(select(spec.table.c.base).where(spec.table.c.local_id == local_id)).scalar()
+    theirs = {**(old_base or {}), **theirs}  # a light projection leaves the other fields as they were
     values["base"] = theirs
     if etag is not None:
         values["etag"] = etag
@@ -430,12 +432,14 @@ def _remove_record(connection: Connection, entity_type: EntityType, local_id: st
             schema.variants.c.product_id == local_id)).scalars())
         for variant_id in variant_ids:
             _remove_record(connection, EntityType.VARIANT, variant_id)
-        connection.execute(delete(schema.media).where(schema.media.c.product_id == local_id))
+        for media_id in list(connection.execute(select(schema.media.c.local_id).where(
+                schema.media.c.product_id == local_id)).scalars()):
+            _remove_record(connection, EntityType.MEDIA, media_id)
     if entity_type in (EntityType.PRODUCT, EntityType.VARIANT):
         connection.execute(delete(links).where(links.c.owner_type == entity_type.value,
                                                links.c.owner_id == local_id))
-        connection.execute(delete(ob).where(ob.c.entity_type == entity_type.value, ob.c.entity_id == local_id,
-                                            ob.c.state.in_([s.value for s in UNSENT])))
+    connection.execute(delete(ob).where(ob.c.entity_type == entity_type.value, ob.c.entity_id == local_id,
+                                        ob.c.state.in_([s.value for s in UNSENT])))
     if entity_type == EntityType.VARIANT:
         connection.execute(update(schema.media).where(schema.media.c.variant_id == local_id).values(
             variant_id=None))
@@ -596,7 +600,8 @@ def mark_conflict(connection: Connection, op_id: str, theirs: Mapping[str, Any] 
         connection.execute(delete(ob).where(ob.c.op_id == op.op_id))
         refresh_sync_state(connection, op.entity_type, [op.entity_id])
         return ConflictOutcome([], OpState.PENDING)
-    state = OpState.CONFLICT if result.conflicts else OpState.PENDING
+    keep_state = op.state if op.state == OpState.BLOCKED else OpState.PENDING
+    state = OpState.CONFLICT if result.conflicts else keep_state
     connection.execute(update(ob).where(ob.c.op_id == op.op_id).values(
         payload=payload, base=new_base, state=state.value, updated_at=now_iso(),
         last_error="Changed here and on the server." if result.conflicts else None))

@@ -1,0 +1,124 @@
+"""Local validation findings per record, stored on the row for the grid's badge and tooltip.
+
+The rules are the domain's (synq_desktop.domain.validation); this module feeds them from the working
+copy in batches (one query per chunk, not per record) so a pulled page or a pasted range is checked
+without slowing either down. Findings warn; they never block saving.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select, update
+
+from synq_desktop.domain import validation as rules
+from synq_desktop.store import schema
+from synq_desktop.store.states import EntityType
+
+CHUNK = 500
+CHECKED = (EntityType.PRODUCT, EntityType.VARIANT, EntityType.MEDIA, EntityType.CATEGORY, EntityType.ATTRIBUTE)
+_LEVEL = {rules.Severity.WARNING: 1, rules.Severity.ERROR: 2}
+
+
+def _encode(found: list[rules.Finding]) -> tuple[int, list[dict[str, Any]] | None]:
+    if not found:
+        return 0, None
+    level = max(_LEVEL[f.severity] for f in found)
+    return level, [{"issue_type": f.issue_type.value, "severity": f.severity.value, "field": f.field,
+                    "message": f.message} for f in found]
+
+
+def refresh(connection: Connection, entity_type: EntityType | str, local_ids: Iterable[str]) -> None:
+    """Recheck the given records and store what is wrong with them."""
+    et = EntityType(entity_type)
+    if et not in CHECKED:
+        return
+    ids = list(dict.fromkeys(i for i in local_ids if i))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        results = _CHECKERS[et](connection, chunk)
+        if results:
+            table = _TABLES[et]
+            connection.execute(
+                update(table).where(table.c.local_id == bindparam("b_id")).values(
+                    issue_level=bindparam("b_level"), issues=bindparam("b_issues")),
+                [{"b_id": i, "b_level": level, "b_issues": issues} for i, (level, issues) in results.items()],
+            )
+
+
+def _products(connection: Connection, ids: list[str]) -> dict[str, tuple[int, Any]]:
+    p = schema.products
+    rows = connection.execute(select(p.c.local_id, p.c.title, p.c.description, p.c.variant_count,
+                                     p.c.template_id).where(p.c.local_id.in_(ids))).all()
+    required = _missing_required(connection, [(r.local_id, r.template_id) for r in rows if r.template_id])
+    return {r.local_id: _encode(rules.check_product(r.title, r.description, r.variant_count,
+                                                    required.get(r.local_id, ())))
+            for r in rows}
+
+
+def _missing_required(connection: Connection, products: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Names of the template's required attributes a product has no linked value for."""
+    if not products:
+        return {}
+    t, a, v, links = schema.templates, schema.attributes, schema.attribute_values, schema.value_links
+    template_ids = {tid for _, tid in products}
+    required: dict[str, list[str]] = {
+        row.local_id: list(row.required_attribute_ids or [])
+        for row in connection.execute(select(t.c.local_id, t.c.required_attribute_ids).where(
+            t.c.local_id.in_(template_ids)))
+    }
+    if not any(required.values()):
+        return {}
+    names = dict(connection.execute(select(a.c.local_id, a.c.name).where(
+        a.c.local_id.in_({x for ids in required.values() for x in ids}))).all())
+    have: dict[str, set[str]] = {}
+    for owner, attribute in connection.execute(
+        select(links.c.owner_id, v.c.attribute_id).join(v, v.c.local_id == links.c.value_id).where(
+            links.c.owner_type == EntityType.PRODUCT.value, links.c.owner_id.in_([p for p, _ in products]))
+    ):
+        have.setdefault(owner, set()).add(attribute)
+    return {
+        pid: [names.get(x, x) for x in required.get(tid, []) if x not in have.get(pid, set())]
+        for pid, tid in products
+    }
+
+
+def _variants(connection: Connection, ids: list[str]) -> dict[str, tuple[int, Any]]:
+    v = schema.variants
+    rows = connection.execute(select(v.c.local_id, v.c.sku, v.c.barcode, v.c.price, v.c.currency,
+                                     v.c.cost_price).where(v.c.local_id.in_(ids))).all()
+    skus = {r.sku for r in rows if r.sku}
+    taken: set[str] = set()
+    if skus:
+        taken = {s.upper() for s in connection.execute(
+            select(v.c.sku).where(v.c.deleted == 0, v.c.sku.in_(skus)).group_by(v.c.sku).having(
+                func.count() > 1)).scalars()}
+    return {r.local_id: _encode(rules.check_variant(r.sku, r.barcode, r.price, r.currency, r.cost_price,
+                                                    sku_taken=bool(r.sku) and r.sku.upper() in taken))
+            for r in rows}
+
+
+def _media(connection: Connection, ids: list[str]) -> dict[str, tuple[int, Any]]:
+    m = schema.media
+    return {r.local_id: _encode(rules.check_media(r.alt_text))
+            for r in connection.execute(select(m.c.local_id, m.c.alt_text).where(m.c.local_id.in_(ids)))}
+
+
+def _slugged(table: Any) -> Any:
+    def check(connection: Connection, ids: list[str]) -> dict[str, tuple[int, Any]]:
+        rows = connection.execute(select(table.c.local_id, table.c.slug).where(table.c.local_id.in_(ids))).all()
+        slugs = {r.slug for r in rows if r.slug}
+        dupes = set(connection.execute(select(table.c.slug).where(table.c.deleted == 0, table.c.slug.in_(slugs))
+                                       .group_by(table.c.slug).having(func.count() > 1)).scalars()) if slugs else set()
+        out: dict[str, tuple[int, Any]] = {}
+        for r in rows:
+            finding = rules.check_slug(r.slug, taken=r.slug in dupes)
+            out[r.local_id] = _encode([finding] if finding else [])
+        return out
+    return check
+
+
+_TABLES = {EntityType.PRODUCT: schema.products, EntityType.VARIANT: schema.variants, EntityType.MEDIA: schema.media,
+           EntityType.CATEGORY: schema.categories, EntityType.ATTRIBUTE: schema.attributes}
+_CHECKERS = {EntityType.PRODUCT: _products, EntityType.VARIANT: _variants, EntityType.MEDIA: _media,
+             EntityType.CATEGORY: _slugged(schema.categories), EntityType.ATTRIBUTE: _slugged(schema.attributes)}
