@@ -25,19 +25,33 @@ class Ext:
 
     PAGING = "paging"
     UPDATED_SINCE = "updated_since"
-    SUMMARY_LISTS = "summary_lists"
+    SUMMARY_LISTS = "fields_summary"
     VARIANTS = "variants"
     ATTRIBUTE_VALUES = "attribute_values"
     TAXONOMY_EDITS = "taxonomy_edits"
     MEDIA_EDITS = "media_edits"
-    UPLOADS = "uploads"
+    UPLOADS = "media_uploads"
     EXPORT_JOBS = "export_jobs"
     JOB_DETAIL = "job_detail"
     AUDIT_PAGING = "audit_paging"
     IDEMPOTENCY = "idempotency"
-    ETAGS = "etags"
-    THROTTLING = "throttling"
+    ETAGS = "etag"
+    THROTTLING = "rate_limit"
     QUALITY_SCORE = "quality_score"
+    PRODUCT_STATUS = "product_status"
+
+
+# Other spellings a server might use for the same parts.
+_ALIASES = {
+    "summary_lists": Ext.SUMMARY_LISTS,
+    "summary": Ext.SUMMARY_LISTS,
+    "uploads": Ext.UPLOADS,
+    "etags": Ext.ETAGS,
+    "if_match": Ext.ETAGS,
+    "throttling": Ext.THROTTLING,
+    "idempotency_key": Ext.IDEMPOTENCY,
+    "offset_paging": Ext.PAGING,
+}
 
 
 DOCS_ONLY = Capabilities(ext=frozenset(), role=None, limits={}, docs_only=True)
@@ -49,7 +63,8 @@ def normalize_names(names: object) -> frozenset[str]:
         names = [name for name, on in names.items() if on]
     if not isinstance(names, (list, tuple, set, frozenset)):
         return frozenset()
-    return frozenset(str(name).strip().lower().replace("-", "_").replace(" ", "_") for name in names)
+    cleaned = (str(name).strip().lower().replace("-", "_").replace(" ", "_") for name in names)
+    return frozenset(_ALIASES.get(name, name) for name in cleaned)
 
 
 def require(capabilities: Capabilities | None, name: str, what: str) -> None:

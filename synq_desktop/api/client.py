@@ -558,7 +558,7 @@ class SynqClient:
     async def request_export(self, export_format: str = "csv", *, idempotency_key: str | None = None) -> BulkJob | None:
         """POST /export (202). On an EXT server the answer is an `EXPORT` job to poll with `get_bulk_job`;
         on a docs-only server None ("export queued; Synq will notify you")."""
-        ext = self.supports(Ext.EXPORT_JOBS)
+        ext = Ext.EXPORT_JOBS in (await self._caps()).ext
         body = {"format": export_format} if ext else None
         answer = await self._request("POST", "/export", body=body, idempotency_key=idempotency_key)
         data = self._unwrap_one(answer.data)

@@ -95,7 +95,11 @@ class ConflictError(StatusError):
 
 
 class PreconditionFailed(StatusError):
-    """412: the record changed since the ETag sent in If-Match was read."""
+    """412: the record changed since the ETag sent in If-Match was read.
+
+    With `attempts > 1` an earlier attempt whose answer was lost may itself have applied the change: compare
+    the current record with what was sent before treating it as a conflict.
+    """
 
 
 class InvalidError(StatusError):
@@ -110,9 +114,8 @@ class InvalidError(StatusError):
 
     def __str__(self) -> str:
         base = super().__str__()
-        if not self.field_errors:
-            return base
-        return base + " (" + "; ".join(str(error) for error in self.field_errors) + ")"
+        unsaid = [str(error) for error in self.field_errors if str(error) not in base]
+        return base + " (" + "; ".join(unsaid) + ")" if unsaid else base
 
 
 class TooLargeError(StatusError):

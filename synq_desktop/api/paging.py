@@ -2,8 +2,8 @@
 
 A docs-only Synq answers every list with at most 100 rows (the audit log with 50) and ignores `offset`. The
 `Paginator` never loops forever and never invents rows on such a server: it stops when page two repeats page
-one, when a page is longer than asked (no paging), or when an unpaged list comes back exactly at the cap, and
-sets `truncated` so the caller can tell the user the list may be incomplete.
+one or a page is longer than asked (no paging), and it sets `truncated` then, or when an unpaged list comes
+back with exactly the cap's number of rows, so the caller can tell the user the list may be incomplete.
 """
 from __future__ import annotations
 
@@ -111,14 +111,14 @@ class Paginator[T]:
         if not self.paged:
             records, total = await self._fetch(None, None)
             self.total = total
-            self.truncated = len(records) >= self.cap
+            self.truncated = len(records) == self.cap
             yield records
             return
         first, total = await self._fetch(0, self.page_size)
         self.total = total
         if len(first) > self.page_size:
             # The server ignored `limit`: this is all it will give.
-            self.truncated = len(first) >= self.cap
+            self.truncated = len(first) == self.cap
             yield first
             return
         yield first

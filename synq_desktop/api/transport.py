@@ -2,9 +2,11 @@
 
 Retry rules (why: only requests that cannot do harm twice are repeated):
 - GET, PUT and DELETE are retried on network errors, 429 and 502/503/504, with jittered exponential backoff, at
-  most `RetryPolicy.max_attempts` attempts within `RetryPolicy.max_seconds`. GETs are also retried when a 2xx body
-  cannot be read (a proxy page, a cut body). A PUT or DELETE whose 2xx body is unreadable is not: it happened.
-- A DELETE retried after a lost answer that then gets 404 counts as done (the first attempt deleted it).
+  most `RetryPolicy.max_attempts` attempts within `RetryPolicy.max_seconds`; also when a 2xx body cannot be
+  read (a proxy page, a cut body): sending the same PUT or DELETE again is harmless and gets a readable answer.
+- A DELETE retried after a lost answer that then gets 404 counts as done (the first attempt deleted it). A PUT
+  with If-Match retried after a lost answer may get 412 because its own first attempt changed the ETag: the
+  PreconditionFailed then has `attempts > 1`, and the caller compares the record before calling it a conflict.
 - A POST always carries an `Idempotency-Key` (the caller's, or a fresh one) and is re-sent only when the server
   certainly did not act on it: a 429, or a connection that could not even be opened. Any other loss after it
   was sent raises `OutcomeUnknownError` carrying the key, so the caller can replay it with the same key.
@@ -39,6 +41,7 @@ from synq_desktop.api.errors import (
     StatusError,
     SynqError,
     ThrottledError,
+    TooLargeError,
     status_error_class,
 )
 from synq_desktop.api.json_body import encode_json
@@ -46,6 +49,9 @@ from synq_desktop.api.json_body import encode_json
 log = logging.getLogger("synq_desktop.api")
 
 API_PREFIX = "/api/v1/pim"
+MAX_JSON_BODY = 10 * 1024 * 1024
+"""Synq refuses JSON bodies over 10 MB (413). Such a body is refused here, before it is sent: a server that
+answers 413 mid-upload and closes the connection would otherwise leave a POST's outcome unknown."""
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -245,8 +251,10 @@ class Transport:
         token_refresher: TokenRefresher | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str = "synq-desktop/0.1",
+        max_body_bytes: int = MAX_JSON_BODY,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
+        self.max_body_bytes = max_body_bytes
         self.credentials = credentials
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
@@ -309,6 +317,11 @@ class Transport:
             except (TypeError, ValueError) as exc:
                 raise InvalidError(f"body cannot be sent: {exc}", status=0, method=method, path=path) from None
             extra_headers["Content-Type"] = "application/json"
+            if len(content) > self.max_body_bytes:
+                raise TooLargeError(
+                    f"the body is {len(content)} bytes, over the {self.max_body_bytes} byte limit; not sent",
+                    status=0, method=method, path=path, idempotency_key=idempotency_key,
+                )
         clean_params = {key: value for key, value in (params or {}).items() if value is not None}
         context = {"method": method, "path": path, "idempotency_key": idempotency_key}
 
@@ -370,7 +383,8 @@ class Transport:
                             cause=bad,
                             **context,  # type: ignore[arg-type]
                         ) from None
-                    if method == "GET" and await self._pause(attempt, deadline, None):
+                    if method in IDEMPOTENT_METHODS and await self._pause(attempt, deadline, None):
+                        lost_answer_before = True
                         log.info("%s %s: unreadable answer, retrying (attempt %d)", method, path, attempt)
                         continue
                     raise bad from None
