@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ class EmbeddedSandbox:
         self.seed = seed
         self._server: Any = None
         self._starting: asyncio.Future[Connection] | None = None
+        # Its own thread, shut down with the server: nothing of the sandbox outlives stop().
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synq-sandbox-start")
 
     @property
     def database_path(self) -> Path:
@@ -37,7 +40,7 @@ class EmbeddedSandbox:
     async def start(self) -> Connection:
         """Start the server off the GUI thread; the connection to its demo tenant."""
         loop = asyncio.get_running_loop()
-        self._starting = loop.run_in_executor(None, self._start_blocking)
+        self._starting = loop.run_in_executor(self._executor, self._start_blocking)
         return await asyncio.shield(self._starting)
 
     async def stop(self) -> None:
@@ -47,7 +50,8 @@ class EmbeddedSandbox:
                 await self._starting
         server, self._server = self._server, None
         if server is not None:
-            await asyncio.get_running_loop().run_in_executor(None, server.stop)
+            await asyncio.get_running_loop().run_in_executor(self._executor, server.stop)
+        self._executor.shutdown(wait=False)
 
     def _start_blocking(self) -> Connection:
         # Imported here, on the worker thread: the import alone costs far more than 50 ms.

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 QUIT_AFTER_READY_ENV = "SYNQ_DESKTOP_QUIT_AFTER_READY"
 READY_LINE = "SYNQ_DESKTOP_READY"
+FAILED_LINE = "SYNQ_DESKTOP_FAILED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,7 @@ class DesktopSession:
         self.stalls = LoopStallMonitor()
         self.ready = asyncio.Event()
         self.finished = asyncio.Event()
+        self.exit_status = 0
 
     async def run(self) -> int:
         self.stalls.start()
@@ -109,7 +111,7 @@ class DesktopSession:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await opening
             await self._shutdown()
-        return 0
+        return self.exit_status
 
     async def _shutdown(self) -> None:
         self.stalls.stop()
@@ -136,8 +138,16 @@ class DesktopSession:
             raise
         except Exception as exc:
             log.exception("opening the catalog failed")
-            assert self.window is not None
-            self.window.show_problem(f"Could not open the catalog: {type(exc).__name__}: {exc}")
+            self._problem(f"Could not open the catalog: {type(exc).__name__}: {exc}")
+
+    def _problem(self, text: str) -> None:
+        """Say what went wrong; a smoke run (`--quit-after-ready`) fails instead of waiting forever."""
+        assert self.window is not None
+        self.window.show_problem(text)
+        if self.options.quit_after_ready:
+            print(f"{FAILED_LINE} {text}", flush=True)
+            self.exit_status = 1
+            self.window.close()
 
     async def _first_run(self) -> None:
         assert self.window is not None
@@ -190,7 +200,7 @@ class DesktopSession:
         try:
             stats = await fetch_stats(conn)
         except StatsError as exc:
-            self.window.show_problem(str(exc))
+            self._problem(str(exc))
             return
         self.window.show_stats(stats)
         self.ready.set()

@@ -26,6 +26,18 @@ def shared_loop(qapp: QApplication) -> qasync.QEventLoop:
     return _SHARED
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _qasync_executor_cleanup() -> Iterator[None]:
+    """At the end of the run, stop the loop's default executor threads (QThreads): Qt complains
+    about a QThread destroyed while running otherwise."""
+    yield
+    if _SHARED is not None:
+        executor = getattr(_SHARED, "_QEventLoop__default_executor", None)
+        if executor is not None:
+            executor.shutdown(wait=True)
+            _SHARED.set_default_executor(None)
+
+
 @pytest.fixture
 def qloop(qapp: QApplication, qtbot: Any) -> Iterator[qasync.QEventLoop]:
     """The shared loop, marked running for this test; leftovers cancelled and awaited afterwards;

@@ -1,0 +1,435 @@
+"""The product grid's model: an id list from the working copy, rows fetched by page and cached.
+
+As in Anki's browser, only the matching ids live in memory; a row is fetched (PAGE_SIZE at a time,
+on the store's reader thread) the first time the view asks for it. Sorting and searching ask the
+working copy for a new id list; until it arrives the view keeps showing the old rows, then the model
+swaps the list in one layout change (selection follows the ids when the size is unchanged).
+
+Edits go through the undo stack (cell_edit_commands.py): a command applies its values to the cache
+at once and queues one batched write; the rows are refetched after the write so stored columns the
+working copy derives (sync state, validation, sort keys) are current.
+
+Roles are compared as plain ints bound at import (QT-NOTES.md: an enum lookup in data() costs ~3 µs).
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Iterable, Sequence
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from synq_desktop.domain.validation import check_product
+from synq_desktop.ui.catalog_source import (
+    CatalogSource,
+    FieldChange,
+    NamedRecord,
+    ProductQuery,
+    ProductRow,
+)
+from synq_desktop.ui.grid_columns import Editor, GridColumn
+from synq_desktop.ui.write_queue import WriteQueue
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 200
+PRODUCT_IDS_MIME = "application/x-synq-product-ids"
+STATUSES = ("ACTIVE", "DRAFT", "ARCHIVED")
+
+DISPLAY = Qt.ItemDataRole.DisplayRole.value
+EDIT = Qt.ItemDataRole.EditRole.value
+TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
+FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+# The record id of a row, for views and tests that need to know which product a row is.
+ID_ROLE = Qt.ItemDataRole.UserRole.value + 1
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+COLUMNS: tuple[GridColumn, ...] = (
+    GridColumn("title", "Title", "title", "title", Editor.TEXT, 320),
+    GridColumn("category", "Category", "category_sort", "category_id", Editor.LOOKUP, 150),
+    GridColumn("brand", "Brand", "brand_sort", "brand_id", Editor.LOOKUP, 130),
+    GridColumn("template", "Template", "template_sort", "template_id", Editor.LOOKUP, 130),
+    GridColumn("status", "Status", "status", "status", Editor.CHOICE, 90),
+    GridColumn("variant_count", "Variants", "variant_count", width=70),
+    GridColumn("quality", "Quality", "data_quality_score", width=70),
+    GridColumn("updated_at", "Updated", "updated_at", width=150),
+    GridColumn("sync_state", "Sync", "sync_state", width=90),
+    GridColumn("issue_level", "Validation", "issue_level", width=90),
+)
+COLUMN_BY_KEY = {c.key: i for i, c in enumerate(COLUMNS)}
+_NUMERIC = {"variant_count", "quality"}
+_ISSUE_TEXT = {0: "", 1: "⚠ warning", 2: "✖ error"}
+_SYNC_TEXT = {"SYNCED": "", "PENDING": "pending", "IN_FLIGHT": "sending", "BLOCKED": "waiting",
+              "UNCERTAIN": "uncertain", "REJECTED": "rejected", "CONFLICT": "conflict"}
+_ROW_FIELD_FOR = {"category_id": "category", "brand_id": "brand", "template_id": "template"}
+
+
+@dataclasses.dataclass
+class Lookups:
+    """Names of the records a product refers to, both ways (pasted names are matched case-blind)."""
+
+    categories: dict[str, str] = dataclasses.field(default_factory=dict)
+    brands: dict[str, str] = dataclasses.field(default_factory=dict)
+    templates: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def table(self, field: str) -> dict[str, str]:
+        return {"category_id": self.categories, "brand_id": self.brands, "template_id": self.templates}[field]
+
+    def resolve(self, field: str, name: str) -> tuple[str | None, str | None]:
+        """(id, problem): a blank name clears the reference; an unknown one is a problem."""
+        text = name.strip()
+        if not text:
+            return None, None
+        folded = text.casefold()
+        for rid, rname in self.table(field).items():
+            if rname.casefold() == folded:
+                return rid, None
+        what = field.removesuffix("_id")
+        return None, f"There is no {what} named {text!r}."
+
+
+def validate_cell(column: GridColumn, text: str, lookups: Lookups) -> tuple[object, str | None]:
+    """The value to store for `text` typed or pasted in `column`, and the problem with it (None if
+    fine). Problems that the server accepts (an empty title) are warnings the editor shows; the
+    value is still returned so a draft is never blocked (API.md: the client never blocks saving)."""
+    if column.editor is Editor.LOOKUP:
+        assert column.field is not None
+        return lookups.resolve(column.field, text)
+    if column.field == "title":
+        findings = [f for f in check_product(text, "-") if f.field == "title"]
+        return text, findings[0].message if findings else None
+    if column.editor is Editor.CHOICE:
+        value = text.strip().upper()
+        if value not in STATUSES:
+            return None, f"The status must be one of {', '.join(STATUSES)}."
+        return value, None
+    return text, None
+
+
+def is_blocking(column: GridColumn, value: object, problem: str | None) -> bool:
+    """A problem that means nothing can be stored (an unknown name, a bad status), as opposed to a
+    warning about a value that is stored anyway (an empty title)."""
+    return problem is not None and (column.editor in (Editor.LOOKUP, Editor.CHOICE)) and value is None
+
+
+class ProductTableModel(QAbstractTableModel):
+    rows_loaded = Signal()  # a page arrived (tests and benchmarks wait on it)
+    ids_changed = Signal()  # a new id list is in place
+    problem = Signal(str)  # an edit could not be applied as typed or pasted
+
+    def __init__(self, source: CatalogSource, writes: WriteQueue, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.writes = writes
+        self.undo_stack = None  # set by the editor: setData pushes commands onto it
+        self.query = ProductQuery()
+        self.lookups = Lookups()
+        self._ids: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._cache: dict[str, ProductRow] = {}
+        self._stale: dict[str, ProductRow] = {}
+        self._loading: set[int] = set()
+        self._generation = 0
+        self._reloading: asyncio.Future[None] | None = None
+
+    # -- the id list -----------------------------------------------------------------------------
+    def set_query(self, query: ProductQuery) -> asyncio.Future[None]:
+        self.query = query
+        return self.reload()
+
+    def reload(self) -> asyncio.Future[None]:
+        """Ask for a new id list (and the lookups); the old rows stay on screen until it arrives."""
+        self._generation += 1
+        self._reloading = asyncio.ensure_future(self._reload(self._generation))
+        return self._reloading
+
+    async def _reload(self, generation: int) -> None:
+        ids, lookups = await asyncio.gather(self.source.product_ids(self.query), self._fetch_lookups())
+        if generation != self._generation:
+            return  # a newer query was made meanwhile; its answer wins
+        self.lookups = lookups
+        self._install_ids(ids)
+
+    async def _fetch_lookups(self) -> Lookups:
+        categories, brands, templates = await asyncio.gather(
+            self.source.categories(), self.source.brands(), self.source.templates()
+        )
+        return Lookups(
+            categories={c.id: c.name for c in categories},
+            brands=_names(brands),
+            templates=_names(templates),
+        )
+
+    def _install_ids(self, ids: list[str]) -> None:
+        # Rows already fetched stay visible (stale) until their page is fetched again.
+        self._stale.update(self._cache)
+        self._cache = {}
+        self._loading.clear()
+        if len(ids) == len(self._ids):
+            self.layoutAboutToBeChanged.emit()
+            old_ids = self._ids
+            self._ids = ids
+            self._row_of = {rid: i for i, rid in enumerate(ids)}
+            persistent = self.persistentIndexList()
+            moved = []
+            for index in persistent:
+                rid = old_ids[index.row()] if 0 <= index.row() < len(old_ids) else None
+                row = self._row_of.get(rid, -1) if rid is not None else -1
+                moved.append(self.index(row, index.column()) if row >= 0 else QModelIndex())
+            self.changePersistentIndexList(persistent, moved)
+            self.layoutChanged.emit()
+        else:
+            self.beginResetModel()
+            self._ids = ids
+            self._row_of = {rid: i for i, rid in enumerate(ids)}
+            self.endResetModel()
+        self.ids_changed.emit()
+
+    @property
+    def ids(self) -> list[str]:
+        return self._ids
+
+    def row_of(self, product_id: str) -> int:
+        return self._row_of.get(product_id, -1)
+
+    def row_data(self, row: int) -> ProductRow | None:
+        if not 0 <= row < len(self._ids):
+            return None
+        rid = self._ids[row]
+        return self._cache.get(rid) or self._stale.get(rid)
+
+    # -- pages -----------------------------------------------------------------------------------
+    def _want_page(self, page: int) -> None:
+        if page in self._loading:
+            return
+        self._loading.add(page)
+        asyncio.ensure_future(self._load_page(page, self._generation))
+
+    async def _load_page(self, page: int, generation: int) -> None:
+        ids = self._ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+        try:
+            rows = await self.source.product_rows(ids)
+        except Exception:
+            log.exception("fetching a page of products failed")
+            self._loading.discard(page)
+            return
+        if generation != self._generation:
+            return
+        self._store_rows(rows, ids)
+
+    def _store_rows(self, rows: dict[str, ProductRow], asked: Iterable[str]) -> None:
+        self._cache.update(rows)
+        touched = sorted(self._row_of[rid] for rid in asked if rid in self._row_of)
+        if touched:
+            self.dataChanged.emit(self.index(touched[0], 0), self.index(touched[-1], len(COLUMNS) - 1))
+        self.rows_loaded.emit()
+
+    def refetch(self, ids: Sequence[str]) -> None:
+        """Fetch these rows again (after a write: the working copy derives some of their columns)."""
+        wanted = [rid for rid in dict.fromkeys(ids) if rid in self._row_of]
+        if wanted:
+            asyncio.ensure_future(self._refetch(wanted, self._generation))
+
+    async def _refetch(self, ids: list[str], generation: int) -> None:
+        try:
+            rows = await self.source.product_rows(ids)
+        except Exception:
+            log.exception("refetching products failed")
+            return
+        if generation == self._generation:
+            self._store_rows(rows, ids)
+
+    def all_loaded(self, first: int, last: int) -> bool:
+        return all(self._ids[r] in self._cache for r in range(max(first, 0), min(last + 1, len(self._ids))))
+
+    # -- Qt model interface ----------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> object:
+        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            return COLUMNS[section].header
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> object:
+        if not index.isValid():
+            return None
+        row_no = index.row()
+        rid = self._ids[row_no]
+        row = self._cache.get(rid)
+        if row is None:
+            self._want_page(row_no // PAGE_SIZE)
+            row = self._stale.get(rid)
+            if row is None:
+                return rid if role == ID_ROLE else None
+        column = COLUMNS[index.column()]
+        if role == DISPLAY:
+            return _display(row, column.key)
+        if role == EDIT:
+            value = getattr(row, column.key)
+            return "" if value is None else str(value)
+        if role == ID_ROLE:
+            return rid
+        if role == TOOLTIP:
+            if column.key == "issue_level" and row.issues:
+                return "\n".join(row.issues)
+            if column.key == "title" and row.description:
+                return row.description[:500]
+            return None
+        if role == ALIGN:
+            return _RIGHT if column.key in _NUMERIC else None
+        if role == FOREGROUND:
+            if column.key == "issue_level" and row.issue_level:
+                return _issue_brush(row.issue_level)
+            if column.key == "sync_state" and row.sync_state in ("CONFLICT", "REJECTED", "UNCERTAIN"):
+                return _issue_brush(2)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+        if COLUMNS[index.column()].editable and not self.read_only:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    read_only = False  # a VIEWER's copy
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: object, role: int = EDIT) -> bool:
+        if not index.isValid() or role != EDIT or self.read_only:
+            return False
+        column = COLUMNS[index.column()]
+        if not column.editable:
+            return False
+        changes, problems = self.changes_for_cells([(index.row(), index.column(), str(value))])
+        if problems:
+            self.problem.emit(problems[0])
+        if not changes:
+            return False
+        self.push_edit(changes, f"Edit {column.header.lower()}")
+        return True
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = COLUMNS[column].sort_key if 0 <= column < len(COLUMNS) else None
+        if key is None:
+            return
+        self.set_query(dataclasses.replace(
+            self.query, sort_key=key, descending=order == Qt.SortOrder.DescendingOrder
+        ))
+
+    def mimeTypes(self) -> list[str]:
+        return [PRODUCT_IDS_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        ids = list(dict.fromkeys(self._ids[i.row()] for i in indexes if i.isValid()))
+        mime.setData(PRODUCT_IDS_MIME, "\n".join(ids).encode())
+        return mime
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+    # -- edits -----------------------------------------------------------------------------------
+    def changes_for_cells(
+        self, cells: Iterable[tuple[int, int, str]]
+    ) -> tuple[list[tuple[FieldChange, object]], list[str]]:
+        """(change, old value) pairs for (row, column, text) cells, and the problems met. Read-only
+        columns are skipped; cells whose text cannot be stored (an unknown brand) are skipped with
+        a problem; warnings (an empty title) are reported and the value is still stored."""
+        changes: list[tuple[FieldChange, object]] = []
+        problems: list[str] = []
+        for row_no, col_no, text in cells:
+            if not (0 <= row_no < len(self._ids) and 0 <= col_no < len(COLUMNS)):
+                continue
+            column = COLUMNS[col_no]
+            if not column.editable:
+                continue
+            assert column.field is not None
+            value, problem = validate_cell(column, text, self.lookups)
+            if problem:
+                problems.append(f"Row {row_no + 1}, {column.header}: {problem}")
+                if is_blocking(column, value, problem):
+                    continue
+            rid = self._ids[row_no]
+            row = self.row_data(row_no)
+            old = getattr(row, column.field) if row is not None else None
+            if old == value:
+                continue
+            changes.append((FieldChange(rid, column.field, value), old))
+        return changes, problems
+
+    def push_edit(self, changes: list[tuple[FieldChange, object]], text: str) -> None:
+        from synq_desktop.ui.cell_edit_commands import CellEditCommand
+
+        command = CellEditCommand(self, changes, text)
+        if self.undo_stack is not None:
+            self.undo_stack.push(command)
+        else:
+            command.redo()
+
+    def apply_changes(self, changes: Sequence[FieldChange]) -> None:
+        """Show `changes` at once and queue them as one batch for the working copy."""
+        by_id: dict[str, dict[str, object]] = {}
+        for change in changes:
+            by_id.setdefault(change.id, {})[change.field] = change.value
+        for rid, fields in by_id.items():
+            row = self._cache.get(rid) or self._stale.get(rid)
+            if row is None:
+                continue
+            updates = dict(fields)
+            for field, value in fields.items():
+                shown = _ROW_FIELD_FOR.get(field)
+                if shown:
+                    updates[shown] = self.lookups.table(field).get(value, "") if value else ""
+            new_row = dataclasses.replace(row, **updates, sync_state="PENDING")
+            if rid in self._cache:
+                self._cache[rid] = new_row
+            else:
+                self._stale[rid] = new_row
+        rows = sorted(self._row_of[rid] for rid in by_id if rid in self._row_of)
+        if rows:
+            self.dataChanged.emit(self.index(rows[0], 0), self.index(rows[-1], len(COLUMNS) - 1))
+        batch = list(changes)
+        ids = list(by_id)
+        self.writes.submit(lambda: self.source.update_products(batch), after=lambda: self.refetch(ids))
+
+
+def _names(records: Iterable[NamedRecord]) -> dict[str, str]:
+    return {r.id: r.name for r in records}
+
+
+def _display(row: ProductRow, key: str) -> object:
+    value = getattr(row, key)
+    if key == "issue_level":
+        return _ISSUE_TEXT.get(value, "")
+    if key == "sync_state":
+        return _SYNC_TEXT.get(value, value.lower())
+    if key == "updated_at":
+        return (value or "").replace("T", " ").removesuffix("Z")[:19]
+    if value is None:
+        return ""
+    return value
+
+
+def _issue_brush(level: int) -> QBrush:
+    palette = QApplication.palette()
+    if level >= 2:
+        return QBrush(QColor(200, 40, 40) if palette.color(QPalette.ColorRole.Base).lightness() > 128
+                      else QColor(255, 110, 110))
+    return QBrush(QColor(170, 110, 0) if palette.color(QPalette.ColorRole.Base).lightness() > 128
+                  else QColor(255, 190, 80))

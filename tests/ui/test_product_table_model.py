@@ -1,0 +1,200 @@
+"""The product grid's model over a real working copy: paging, sorting, search, edits, paste, undo."""
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtGui import QUndoStack
+from sqlalchemy import func, select, text
+
+from synq_desktop.store import schema
+from synq_desktop.ui.catalog_source import ProductQuery
+from synq_desktop.ui.clipboard_tsv import format_tsv
+from synq_desktop.ui.edit_grid_view import EditGridView
+from synq_desktop.ui.product_table_model import COLUMN_BY_KEY, ID_ROLE, ProductTableModel
+from synq_desktop.ui.write_queue import WriteQueue
+from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
+from tests.ui.working_copy_data import make_working_copy
+
+pytestmark = STRICT_QT_LOG
+TITLE = COLUMN_BY_KEY["title"]
+STATUS = COLUMN_BY_KEY["status"]
+BRAND = COLUMN_BY_KEY["brand"]
+CATEGORY = COLUMN_BY_KEY["category"]
+
+
+def _title(product_id: str) -> str:
+    n = int(product_id[-5:])
+    return f"Product {n:05d} {('red', 'blue', 'green')[n % 3]}"
+
+
+def _model(qtbot, source) -> ProductTableModel:
+    writes = WriteQueue()
+    model = ProductTableModel(source, writes)
+    model.undo_stack = QUndoStack(model)
+    run_coroutine(qtbot, model.reload())
+    return model
+
+
+def _load_all(qtbot, model: ProductTableModel) -> None:
+    for row in range(model.rowCount()):
+        model.index(row, 0).data()
+    qtbot.waitUntil(lambda: model.all_loaded(0, model.rowCount() - 1))
+
+
+def _drain(qtbot, model: ProductTableModel) -> None:
+    run_coroutine(qtbot, model.writes.drain())
+
+
+def _outbox(copy, entity_id: str | None = None) -> list:
+    ob = schema.outbox
+    statement = select(ob.c.entity_id, ob.c.kind, ob.c.payload, ob.c.state).order_by(ob.c.seq)
+    if entity_id is not None:
+        statement = statement.where(ob.c.entity_id == entity_id)
+    return copy.read_blocking(lambda c: c.execute(statement).all())
+
+
+def _titles(copy, ids) -> list[str]:
+    p = schema.products
+    rows = copy.read_blocking(lambda c: {i: t for i, t in c.execute(select(p.c.local_id, p.c.title).where(
+        p.c.local_id.in_(list(ids))))})
+    return [rows[i] for i in ids]
+
+
+def test_model_passes_qtmodeltester(qloop, qtbot, qtmodeltester, catalog):
+    source, _copy, catalog_ids = catalog
+    ids = catalog_ids.products
+    model = _model(qtbot, source)
+    assert model.rowCount() == len(ids)
+    _load_all(qtbot, model)
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_sorting_and_search_run_in_sql(qloop, qtbot, catalog):
+    source, _copy, catalog_ids = catalog
+    ids = catalog_ids.products
+    model = _model(qtbot, source)
+    run_coroutine(qtbot, model.set_query(ProductQuery(sort_key="title", descending=True)))
+    assert model.ids == sorted(ids, reverse=True)  # titles sort as their numbers do
+    run_coroutine(qtbot, model.set_query(ProductQuery(text="green")))
+    assert len(model.ids) == len(ids) // 3 and all(int(i[-5:]) % 3 == 2 for i in model.ids)
+    # SKU fragments find the product through its variants (trigram FTS).
+    run_coroutine(qtbot, model.set_query(ProductQuery(text="U-00007")))
+    assert model.ids == ["prod-00007"]
+    # A category filter (the tree passes a category and its descendants).
+    run_coroutine(qtbot, model.set_query(ProductQuery(category_ids=frozenset({"cat-knives"}))))
+    assert model.ids and all(int(i[-5:]) % 4 == 2 for i in model.ids)
+
+
+def test_sort_keeps_the_selection_on_the_same_products(qloop, qtbot, catalog):
+    source, _copy, _ids = catalog
+    model = _model(qtbot, source)
+    view = EditGridView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.select_block(3, 0, 3, 0)
+    chosen = model.index(3, 0).data(ID_ROLE)
+    model.sort(TITLE, order=__import__("PySide6.QtCore", fromlist=["Qt"]).Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: model.ids[0] != chosen and model.ids[0] == "prod-00049")
+    assert view.currentIndex().data(ID_ROLE) == chosen
+
+
+def test_typed_edit_goes_to_the_working_copy_and_outbox_and_undoes(qloop, qtbot, catalog):
+    source, copy, _ids = catalog
+    model = _model(qtbot, source)
+    _load_all(qtbot, model)
+    index = model.index(model.row_of("prod-00004"), TITLE)
+    assert model.setData(index, "Linen shirt")
+    assert index.data() == "Linen shirt"  # shown at once, before the write
+    _drain(qtbot, model)
+    assert _titles(copy, ["prod-00004"]) == ["Linen shirt"]
+    ops = _outbox(copy, "prod-00004")
+    assert [(op.kind, op.payload, op.state) for op in ops] == [("update", {"title": "Linen shirt"}, "PENDING")]
+    qtbot.waitUntil(lambda: model.row_data(model.row_of("prod-00004")).sync_state == "PENDING")
+
+    model.undo_stack.undo()
+    _drain(qtbot, model)
+    assert _titles(copy, ["prod-00004"]) == [_title("prod-00004")]
+    assert _outbox(copy, "prod-00004") == []  # the undo coalesced into the unsent update: nothing to send
+    model.undo_stack.redo()
+    _drain(qtbot, model)
+    assert _titles(copy, ["prod-00004"]) == ["Linen shirt"]
+
+
+def test_unknown_brand_is_refused_with_a_message(qloop, qtbot, catalog):
+    source, copy, _ids = catalog
+    model = _model(qtbot, source)
+    _load_all(qtbot, model)
+    with qtbot.waitSignal(model.problem) as said:
+        assert not model.setData(model.index(0, BRAND), "Nonexistent")
+    assert "no brand named 'Nonexistent'" in said.args[0]
+    assert model.setData(model.index(0, BRAND), "cobalt")  # case-blind match
+    _drain(qtbot, model)
+    p = schema.products
+    assert copy.read_blocking(lambda c: c.execute(select(p.c.brand_id).where(
+        p.c.local_id == model.ids[0])).scalar()) == "brand-cobalt"
+
+
+def test_paste_of_1000_rows_is_one_batch_and_one_undo(qloop, qtbot, tmp_path):
+    copy, _ids = make_working_copy(tmp_path / "big.sqlite", products=1200, variants_per_product=0)
+    try:
+        from synq_desktop.ui.store_catalog_source import StoreCatalogSource
+
+        model = _model(qtbot, StoreCatalogSource(copy))
+        view = EditGridView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        _load_all(qtbot, model)
+        # Excel's clipboard: CRLF rows, a quoted cell with an embedded line break and quotes.
+        rows = [[f'Pasted "{n}"\r\nsecond line' if n == 0 else f"Pasted {n}", "knives"] for n in range(1000)]
+        view.select_block(100, TITLE, 100, TITLE)
+        history_before = copy.read_blocking(lambda c: c.execute(text("SELECT count(*) FROM history")).scalar())
+        already_knives = sum(1 for pid in model.ids[100:1100] if int(pid[-5:]) % 4 == 2)
+        # Cells that already hold the pasted value are not changes.
+        assert view.paste_text(format_tsv(rows)) == 2000 - already_knives
+        assert model.undo_stack.count() == 1
+        _drain(qtbot, model)
+        targets = model.ids[100:1100]
+        assert _titles(copy, targets[:2]) == ['Pasted "0"\r\nsecond line', "Pasted 1"]
+        assert _titles(copy, targets[-1:]) == ["Pasted 999"]
+        h = schema.history
+        batches = copy.read_blocking(lambda c: c.execute(select(func.count(func.distinct(h.c.batch_id))).where(
+            h.c.id > history_before)).scalar())
+        assert batches == 1
+        p = schema.products
+        categories = copy.read_blocking(lambda c: set(c.execute(select(p.c.category_id).where(
+            p.c.local_id.in_(targets))).scalars()))
+        assert categories == {"cat-knives"}
+        assert len(_outbox(copy)) == 1000
+        # The selection now covers what was pasted.
+        assert view.selected_block() == (100, TITLE, 1099, CATEGORY)
+
+        model.undo_stack.undo()
+        _drain(qtbot, model)
+        assert _titles(copy, targets) == [_title(t) for t in targets]
+        categories = copy.read_blocking(lambda c: {i: cat for i, cat in c.execute(
+            select(p.c.local_id, p.c.category_id).where(p.c.local_id.in_(targets)))})
+        leafs = ["cat-shirts", "cat-trousers", "cat-knives", "cat-kitchen"]
+        assert categories == {t: leafs[int(t[-5:]) % 4] for t in targets}
+    finally:
+        copy.close()
+
+
+def test_fill_down_and_single_value_paste_fill_the_selection(qloop, qtbot, catalog):
+    source, copy, _ids = catalog
+    model = _model(qtbot, source)
+    view = EditGridView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    _load_all(qtbot, model)
+    view.select_block(0, STATUS, 0, STATUS)
+    view.paste_text("archived\r\n")
+    view.select_block(0, STATUS, 5, STATUS)
+    assert view.fill_down() == 5
+    assert model.undo_stack.count() == 2
+    _drain(qtbot, model)
+    p = schema.products
+    chosen = model.ids[:6]
+    statuses = copy.read_blocking(lambda c: set(c.execute(select(p.c.status).where(
+        p.c.local_id.in_(chosen))).scalars()))
+    assert statuses == {"ARCHIVED"}
+    assert asyncio.iscoroutinefunction(source.update_products)
