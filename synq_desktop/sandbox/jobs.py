@@ -32,8 +32,8 @@ from synq_desktop.sandbox.schemas import ProductUpdate, Status, VariantCreate, V
 MAX_ITEMS = 100_000
 JOB_TYPES = ("BULK_IMPORT", "BULK_UPDATE", "BULK_DELETE")
 CSV_COLUMNS = [
-    "product_id", "title", "description", "category", "category_id", "brand_id", "template_id", "status",
-    "product_data_quality_score", "product_updated_at", "variant_id", "sku", "barcode", "price", "currency",
+    "id", "title", "description", "category", "category_id", "brand_id", "template_id", "status",
+    "data_quality_score", "updated_at", "variant_id", "sku", "barcode", "price", "currency",
     "cost_price", "option_values", "variant_data_quality_score",
 ]
 
@@ -179,7 +179,10 @@ def item_error(exc: Exception) -> str:
 
 
 def export_chunk(session: Session, job: db.BulkJob, product_ids: list[str], write_header: bool) -> str:
-    """The text an export appends for these products (deleted ones are skipped)."""
+    """The text an export appends for these products (deleted ones are skipped).
+
+    CSV: one row per variant (a product without variants gets one row), product columns first.
+    JSON Lines: one product per line with its `variants`."""
     products = {row.id: row for row in session.scalars(select(db.Product).where(db.Product.id.in_(product_ids)))}
     variants: dict[str, list[db.Variant]] = {}
     for variant in session.scalars(select(db.Variant).where(db.Variant.product_id.in_(product_ids))

@@ -11,7 +11,7 @@ from synq_desktop.sandbox import audit, db, images, serialize, validation
 from synq_desktop.sandbox.answers import base_url, no_content, one
 from synq_desktop.sandbox.auth import CallerDep, runtime_of
 from synq_desktop.sandbox.catalog import get_scoped
-from synq_desktop.sandbox.errors import ERROR_RESPONSES, bad_input
+from synq_desktop.sandbox.errors import ERROR_RESPONSES, ApiError, bad_input
 from synq_desktop.sandbox.etags import check_if_match, etag_for
 from synq_desktop.sandbox.paging import Page, fetch, list_answer, paging_dependency
 from synq_desktop.sandbox.runtime import Caller
@@ -81,7 +81,7 @@ def build_router(ext: bool) -> APIRouter:
         runtime = runtime_of(request)
         data = file.file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            raise bad_input("The file is larger than 25 MB.", "file")
+            raise ApiError(413, "The file is larger than 25 MB.")
         kind = images.is_image(data)
         if kind is None:
             raise bad_input("The file is not an image (PNG, JPEG, GIF or WebP).", "file")

@@ -36,11 +36,11 @@ def build_router(ext: bool) -> APIRouter:
 
         with runtime.store.session() as session:
             by_status = dict(session.execute(select(db.Product.status, func.count()).where(
-                db.Product.tenant_id == tenant).group_by(db.Product.status)).tuples().all())
+                db.Product.tenant_id == tenant).group_by(db.Product.status)).all())
             by_severity = dict(session.execute(select(db.ValidationIssue.severity, func.count()).where(
-                db.ValidationIssue.tenant_id == tenant).group_by(db.ValidationIssue.severity)).tuples().all())
+                db.ValidationIssue.tenant_id == tenant).group_by(db.ValidationIssue.severity)).all())
             jobs = dict(session.execute(select(db.BulkJob.status, func.count()).where(
-                db.BulkJob.tenant_id == tenant).group_by(db.BulkJob.status)).tuples().all())
+                db.BulkJob.tenant_id == tenant).group_by(db.BulkJob.status)).all())
             body = {
                 "total_products": sum(by_status.values()),
                 "active_products": by_status.get("ACTIVE", 0),

@@ -138,9 +138,6 @@ def build_router(ext: bool) -> APIRouter:
         runtime = runtime_of(request)
         logo = body.logo_url if "logo_url" in body.model_fields_set else body.logoUrl
         with runtime.store.session() as session:
-            if session.scalar(select(db.Brand.id).where(db.Brand.tenant_id == caller.tenant_id,
-                                                        db.Brand.name == body.name)):
-                raise _taken(f"A brand named {body.name!r} exists.", "name")
             now = runtime.clock.now()
             row = db.Brand(id=str(uuid.uuid4()), tenant_id=caller.tenant_id, org_id=caller.org_id, name=body.name,
                            description=body.description, logo_url=logo, created_at=now, updated_at=now)
@@ -273,10 +270,6 @@ def build_router(ext: bool) -> APIRouter:
             raise bad_input("name cannot be cleared.", "name")
         with runtime.store.session() as session:
             row = edit_guard(request, session, db.Brand, caller, brand_id, "brand")
-            if "name" in sent and sent["name"] != row.name and session.scalar(
-                select(db.Brand.id).where(db.Brand.tenant_id == caller.tenant_id, db.Brand.name == sent["name"])
-            ):
-                raise _taken(f"A brand named {sent['name']!r} exists.", "name")
             changes = _apply(row, sent)
             if changes:
                 row.updated_at = runtime.clock.now()

@@ -81,7 +81,7 @@ def missing_required(session: Session, product: db.Product) -> list[str]:
         return []
     slugs = dict(session.execute(
         select(db.Attribute.id, db.Attribute.slug).where(db.Attribute.id.in_(lacking))
-    ).tuples().all())
+    ).all())
     return [slugs[attribute_id] for attribute_id in lacking if attribute_id in slugs]
 
 
@@ -174,7 +174,7 @@ def validate_tenant(session: Session, clock: MonotonicClock, tenant_id: str) -> 
         )
     }
     slugs = dict(session.execute(select(db.Attribute.id, db.Attribute.slug)
-                                 .where(db.Attribute.tenant_id == tenant_id)).tuples().all())
+                                 .where(db.Attribute.tenant_id == tenant_id)).all())
 
     now = clock.now()
     issues: list[dict[str, object]] = []
