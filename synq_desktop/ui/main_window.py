@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         heading = QLabel("<h2>Catalog</h2>")
         heading.setTextFormat(Qt.TextFormat.RichText)
         dash_layout.addWidget(heading)
+        self.counts.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 32)
         dash_layout.addWidget(self.counts)
         dash_layout.addStretch(1)
         self.tabs.addTab(dashboard, "Dashboard")

@@ -10,7 +10,7 @@ import pytest
 
 from synq_desktop.app.gui import DesktopSession, GuiOptions
 from synq_desktop.app.profiles import last_profile_name, load_profile
-from synq_desktop.ui.catalog_counts import flatten_counts
+from synq_desktop.ui.catalog_counts import snake
 from tests.ui.qasync_harness import STRICT_QT_LOG
 
 pytestmark = STRICT_QT_LOG
@@ -18,12 +18,13 @@ pytestmark = STRICT_QT_LOG
 START_TIMEOUT_MS = 90_000
 
 
-def _server_stats(session: DesktopSession) -> dict[str, object]:
+def _server_counts(session: DesktopSession) -> dict[str, int]:
+    """The integer counts of the server's own /stats answer, read with plain httpx."""
     conn = session.connection
     assert conn is not None
     response = httpx.get(conn.base_url + "/api/v1/pim/stats", headers=conn.headers, timeout=10)
     assert response.status_code == 200
-    return response.json()
+    return {snake(k): v for k, v in response.json().items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
 def _products(counts: dict[str, float | int]) -> float | int:
@@ -52,7 +53,8 @@ def test_sandbox_window_shows_the_servers_counts_and_closes_cleanly(qloop, qtbot
     window = session.window
     assert window is not None and window.isVisible() and window.is_showing_catalog()
     shown = window.counts.counts()
-    assert shown == flatten_counts(_server_stats(session))
+    assert shown == _server_counts(session)
+    assert len(shown) >= 6
     assert _products(shown) == 12
     assert (tmp_path / "profiles" / "demo" / "sandbox.sqlite").is_file()
     assert last_profile_name() == "demo"
