@@ -108,6 +108,9 @@ def test_bad_variant_input_is_400_but_quality_problems_are_accepted(creds):
         for body in ({"price": -1}, {"price": "abc"}, {"price": True}, {"sku": 12}, {"cost_price": -0.5}):
             answer = api.post(f"/products/{pid}/variants", json=body)
             assert answer.status_code == 400, body
+        for raw in (b'{"price": 1e400}', b'{"price": NaN}', b'{"price": 1e30}', b'{"sku": "A"'):
+            answer = api.post(f"/products/{pid}/variants", content=raw, headers={"Content-Type": "application/json"})
+            assert answer.status_code == 400, raw
         accepted = api.post(f"/products/{pid}/variants",
                             json={"sku": "DUP", "barcode": "123", "price": 1.999, "currency": "XXY"})
         assert accepted.status_code == 200

@@ -157,8 +157,12 @@ class SandboxProcess:
         self.output: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr: list[str] = []
-        threading.Thread(target=self._pump, args=(self.proc.stdout, True), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, False), daemon=True).start()
+        self._pumps = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, True), daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, False), daemon=True),
+        ]
+        for pump in self._pumps:
+            pump.start()
         deadline = time.monotonic() + timeout
         while not {"URL", "TENANT_ID", "ORG_ID", "TOKEN"} <= self.facts.keys():
             remaining = deadline - time.monotonic()
@@ -170,6 +174,8 @@ class SandboxProcess:
             except queue.Empty:
                 continue
             if line is None:
+                self.proc.wait(10)
+                self._close_pipes()
                 raise RuntimeError(f"sandbox process exited ({self.proc.wait()}): {''.join(self._stderr)[-2000:]}")
             name, sep, value = line.strip().partition("=")
             if sep:
@@ -215,6 +221,17 @@ class SandboxProcess:
         sandbox = getattr(self, "sandbox", None)
         if sandbox is not None:
             sandbox.close()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        """After the process ended: let the readers finish, then close the pipes (no ResourceWarning)."""
+        if self.proc.poll() is None:
+            return
+        for pump in self._pumps:
+            pump.join(5)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
 
     def __enter__(self) -> Self:
         return self
