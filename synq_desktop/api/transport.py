@@ -223,7 +223,7 @@ def error_message_of(body: object, status: int) -> str:
     return f"HTTP {status} {phrase}".strip()
 
 
-def _parse_json(content: bytes) -> Any:
+def parse_json_body(content: bytes) -> Any:
     """Parsed JSON, None for an empty body; raises ValueError for anything else."""
     if not content.strip():
         return None
@@ -296,11 +296,15 @@ class Transport:
         files: Mapping[str, Any] | None = None,
         if_match: str | None = None,
         idempotency_key: str | None = None,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Answer:
         """Send one logical request (retrying as the module docstring says) and return its successful answer.
 
-        `path` is absolute on the server (`/api/v1/pim/products`). Raises only `SynqError` subclasses.
+        `path` is absolute on the server (`/api/v1/pim/products`). `decode` turns a 2xx body into `Answer.data`
+        (default: JSON, None when empty); it raises ValueError for a body that cannot be read, which is then
+        retried like a lost answer. Raises only `SynqError` subclasses.
         """
+        decoder = decode or parse_json_body
         method = method.upper()
         is_post = method == "POST"
         if is_post and not idempotency_key:
@@ -369,7 +373,7 @@ class Transport:
                 try:
                     if body_cut:
                         raise ValueError("cut")
-                    data = _parse_json(response.content)
+                    data = decoder(response.content)
                 except ValueError:
                     hint = "cut off before its end" if body_cut else f"not JSON: {self._content_hint(response)}"
                     bad = BadAnswerError(
@@ -458,7 +462,7 @@ class Transport:
     @staticmethod
     def _error_body(response: httpx.Response) -> Any:
         try:
-            return _parse_json(response.content)
+            return parse_json_body(response.content)
         except ValueError:
             return None
 
