@@ -16,6 +16,7 @@ Conventions (so the sync engine and the UI can rely on them):
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 from collections.abc import Callable, Mapping
@@ -37,6 +38,7 @@ from synq_desktop.api.errors import (
     NotFoundError,
     OutcomeUnknownError,
     SynqError,
+    TooLargeError,
 )
 from synq_desktop.api.json_body import iso_utc
 from synq_desktop.api.models import (
@@ -83,6 +85,9 @@ from synq_desktop.api.transport import (
 )
 
 log = logging.getLogger("synq_desktop.api")
+
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+"""One uploaded image may be up to 25 MB (API.md), unless the capabilities' limits say otherwise."""
 
 AUDIT_CAP = 50
 """A docs-only server answers /audit with the newest 50 events."""
@@ -533,16 +538,28 @@ class SynqClient:
     ) -> str:
         """POST /media/uploads (EXT, multipart, one image up to 25 MB): returns the URL the server serves it at.
 
-        On a server without it, NotSupportedError: such a server takes media by URL only.
+        On a server without it, NotSupportedError: such a server takes media by URL only. A file over the
+        server's limit is refused before sending (TooLargeError, status 0), an unreadable one with InvalidError.
         """
-        await self._require(Ext.UPLOADS, "uploading files (this server takes media by URL only)")
+        caps = await self._caps()
+        require(caps, Ext.UPLOADS, "uploading files (this server takes media by URL only)")
         if isinstance(file, bytes):
             content = file
             name = filename or "upload.bin"
         else:
             path = Path(file)
-            content = path.read_bytes()
+            try:
+                content = await asyncio.to_thread(path.read_bytes)
+            except OSError as exc:
+                raise InvalidError(f"cannot read {path.name}: {exc.strerror}", status=0) from None
             name = filename or path.name
+        limit = caps.limits.get("max_upload_bytes")
+        limit = limit if isinstance(limit, int) and limit > 0 else MAX_UPLOAD_BYTES
+        if len(content) > limit:
+            raise TooLargeError(
+                f"{name} is {len(content)} bytes, over the {limit} byte upload limit; not sent",
+                status=0, method="POST", path=API_PREFIX + "/media/uploads",
+            )
         kind = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         answer = await self._request(
             "POST", "/media/uploads", files={"file": (name, content, kind)}, idempotency_key=idempotency_key

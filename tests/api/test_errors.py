@@ -100,6 +100,22 @@ async def test_token_refresh_is_asked_once_and_retried(server: Server) -> None:
     assert asked == [1, 2]
 
 
+async def test_concurrent_401s_share_one_refresh(server: Server) -> None:
+    import asyncio
+
+    asked: list[int] = []
+
+    async def refresher() -> str:
+        asked.append(1)
+        await asyncio.sleep(0.05)  # a slow sign-in: the other requests' 401s arrive meanwhile
+        return server.creds.token
+
+    async with SynqClient(server.creds.url, "expired", server.creds.tenant_id, server.creds.org_id,
+                          token_refresher=refresher, retry=FAST_RETRY) as client:
+        results = await asyncio.gather(*(client.get_stats() for _ in range(8)))
+    assert len(results) == 8 and asked == [1]
+
+
 async def test_unreachable_server_is_a_network_error() -> None:
     async with SynqClient("http://127.0.0.1:9", "t", "a", "b", retry=FAST_RETRY) as client:
         with pytest.raises(NetworkError) as down:

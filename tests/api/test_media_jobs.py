@@ -66,6 +66,14 @@ async def test_media(client: SynqClient, server: Server, tmp_path: Path) -> None
         await client.download(url, tmp_path / "capped.png", max_bytes=10)
     assert not (tmp_path / "capped.png").exists()
 
+    before = len(server.api_requests())
+    with pytest.raises(TooLargeError) as huge:
+        await client.upload_media(b"\0" * (25 * 1024 * 1024 + 1), filename="huge.png")
+    with pytest.raises(InvalidError) as unreadable:
+        await client.upload_media(tmp_path / "missing.png")
+    assert huge.value.status == 0 and unreadable.value.status == 0
+    assert len(server.api_requests()) == before  # neither was sent
+
 
 async def test_stats_count_the_catalog(client: SynqClient) -> None:
     for title in ("A", "B", "C"):
