@@ -62,7 +62,8 @@ def fetch(session: Session, query: Select[Any], page: Page, model: Any, default_
         order = default_order
     total = None
     if page.ext:
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        # Counting over the same filter with only count(*) selected lets SQLite use a covering index.
+        total = session.scalar(query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None))
     limit = page.limit if page.limit is not None else default_limit
     query = query.order_by(*order)
     if limit is not None:
