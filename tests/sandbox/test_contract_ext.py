@@ -294,3 +294,39 @@ def test_docs_only_openapi_has_no_ext_paths(docs_only_sandbox, sandbox):
             "/api/v1/pim/export", "/api/v1/pim/bulk-jobs", "/api/v1/pim/validation", "/api/v1/pim/audit",
             "/api/v1/pim/categories", "/api/v1/pim/brands", "/api/v1/pim/attributes",
             "/api/v1/pim/attribute-groups", "/api/v1/pim/templates", "/api/v1/pim/media"} <= docs_paths
+
+
+def test_concurrent_retries_with_one_key_create_one_record(creds):
+    """A client that retries while its first attempt is still in flight must not get two records."""
+    import threading
+
+    key = {"Idempotency-Key": "race-key"}
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        with creds.client() as api:
+            answer = api.post("/products", json={"title": "Raced"}, headers=key)
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with creds.client() as api:
+        assert len(api.get("/products").json()) == 1
+    created = [a for a in answers if a.status_code == 201]
+    assert created and len({a.json()["id"] for a in created}) == 1
+    assert all(a.status_code in (201, 409, 429) for a in answers), [a.status_code for a in answers]
+
+
+def test_one_key_on_two_routes_never_replays_the_wrong_thing(creds):
+    with creds.client() as api:
+        key = {"Idempotency-Key": "cross-route"}
+        product = api.post("/products", json={"name": "Same body", "title": "Same body"}, headers=key).json()
+        brand = api.post("/brands", json={"name": "Same body", "title": "Same body"}, headers=key)
+        assert brand.status_code in (201, 400, 409)
+        if brand.status_code == 201:
+            assert brand.json()["id"] != product["id"] and "logo_url" in brand.json()

@@ -128,3 +128,16 @@ def test_media_is_audited(api, product):
     api.delete(f"/media/{media['id']}")
     actions = [e["action"] for e in api.get("/audit").json() if e["entity_id"] == media["id"]]
     assert actions == ["MEDIA_DELETED", "MEDIA_UPDATED", "MEDIA_CREATED"]
+
+
+def test_an_uploaded_url_follows_the_server_address(api, creds, product):
+    """Uploads come back absolute; once attached, the stored URL must still point at this server when it is
+    reached by another address (a restart on another port), so it is kept as a path."""
+    url = api.post("/media/uploads", files={"file": ("p.png", render_png("moving", 8, 8), "image/png")}).json()["url"]
+    media = api.post("/media", json={"product_id": product["id"], "url": url, "alt_text": "x"}).json()
+    other_base = creds.url.replace("127.0.0.1", "localhost")
+    with httpx.Client(base_url=other_base + "/api/v1/pim", headers=creds.headers) as other:
+        seen = other.get("/media", params={"product_id": product["id"]}).json()
+    assert [m["url"] for m in seen] == [other_base + url.removeprefix(creds.url)], media
+    relative = api.post("/media", json={"product_id": product["id"], "url": "/files/demo/rel.png"}).json()
+    assert relative["url"] == creds.url + "/files/demo/rel.png"

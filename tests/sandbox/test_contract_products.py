@@ -206,3 +206,42 @@ def _wait_job(api: httpx.Client, job_id: str, timeout: float = 30.0) -> dict:
             return job
         assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
         time.sleep(0.05)
+
+
+def test_put_category_slug_fills_category_id(creds):
+    with creds.client() as api:
+        category = api.post("/categories", json={"name": "Tents", "slug": "tents"}).json()
+        product = api.post("/products", json={"title": "Dome", "category": "free label"}).json()
+        moved = api.put(f"/products/{product['id']}", json={"category": "tents"}).json()
+        assert moved["category"] == "tents" and moved["category_id"] == category["id"]
+
+
+def test_deleting_a_product_clears_the_duplicate_sku_of_the_other(creds):
+    with creds.client() as api:
+        a = api.post("/products", json={"title": "A"}).json()
+        b = api.post("/products", json={"title": "B"}).json()
+        va = api.post(f"/products/{a['id']}/variants", json={"sku": "SAME", "price": 1, "currency": "USD"}).json()
+        api.post(f"/products/{b['id']}/variants", json={"sku": "SAME", "price": 1, "currency": "USD"})
+        assert "DUPLICATE_SKU" in _issues_of(api, va["id"])
+        api.delete(f"/products/{b['id']}")
+        assert "DUPLICATE_SKU" not in _issues_of(api, va["id"])
+        assert api.get(f"/variants/{va['id']}").json()["data_quality_score"] == 100
+        assert not [i for i in api.get("/validation").json() if i["entity_id"] == b["id"]], "no issues of the dead"
+
+
+def test_template_changes_revalidate_its_products(creds):
+    with creds.client() as api:
+        material = api.post("/attributes", json={"name": "Material", "slug": "material"}).json()
+        template = api.post("/templates", json={"name": "T"}).json()
+        product = api.post("/products", json={"title": "P", "description": "d", "template_id": template["id"]}).json()
+        api.post(f"/products/{product['id']}/variants", json={"sku": "S", "price": 1, "currency": "USD"})
+        assert _issues_of(api, product["id"]) == set()
+        api.put(f"/templates/{template['id']}", json={"required_attribute_ids": [material["id"]]})
+        assert _issues_of(api, product["id"]) == {"MISSING_REQUIRED_ATTRIBUTE"}
+        wool = api.post(f"/attributes/{material['id']}/values", json={"value": "Wool"}).json()
+        api.post(f"/products/{product['id']}/attribute-values", json={"attribute_value_id": wool["id"]})
+        assert _issues_of(api, product["id"]) == set()
+        api.delete(f"/products/{product['id']}/attribute-values/{wool['id']}")
+        assert _issues_of(api, product["id"]) == {"MISSING_REQUIRED_ATTRIBUTE"}
+        api.put(f"/products/{product['id']}", json={"template_id": None})
+        assert _issues_of(api, product["id"]) == set()
