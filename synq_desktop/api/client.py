@@ -81,6 +81,7 @@ from synq_desktop.api.transport import (
     Timeouts,
     TokenRefresher,
     Transport,
+    normalize_base_url,
     parse_json_body,
 )
 
@@ -128,6 +129,10 @@ class SynqClient:
         http_transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str = "synq-desktop/0.1",
     ) -> None:
+        try:
+            normalize_base_url(base_url)
+        except ValueError as exc:
+            raise InvalidError(str(exc), status=0, field_errors=(FieldError("base_url", str(exc)),)) from None
         self._transport = Transport(
             base_url,
             Credentials(token, tenant_id, org_id),
@@ -257,7 +262,8 @@ class SynqClient:
         server may send it, and `summary=True` asks an EXT server for it (`fields=summary`)."""
         extra = {"fields": "summary"} if summary else {}
         return self._paginate(
-            "/products", Product, updated_since=updated_since, concurrency=concurrency, ext_params=extra
+            "/products", Product, updated_since=updated_since, concurrency=concurrency, ext_params=extra,
+            ext_params_capability=Ext.SUMMARY_LISTS,
         )
 
     async def get_product(self, product_id: str) -> Tagged[Product]:
@@ -628,7 +634,7 @@ class SynqClient:
         paginator = self._paginate(
             "/audit", AuditEvent, ext_params=params, cap=AUDIT_CAP,
             requires=(Ext.AUDIT_PAGING, "filtering the audit log") if filtered else None,
-            paging_capability=Ext.AUDIT_PAGING,
+            paging_capability=Ext.AUDIT_PAGING, ext_params_capability=Ext.AUDIT_PAGING,
         )
         if max_events is not None:
             paginator.max_records = max_events
@@ -834,7 +840,10 @@ class SynqClient:
         cap: int = PAGE_SIZE,
         requires: tuple[str, str] | None = None,
         paging_capability: str = Ext.PAGING,
+        ext_params_capability: str = Ext.PAGING,
     ) -> Paginator[M]:
+        """A Paginator over `path`. `params` always go out; `ext_params` only when the server has
+        `ext_params_capability`; `updated_since` only when it has Ext.UPDATED_SINCE."""
         since = _since(updated_since)
         base_params = {key: value for key, value in (params or {}).items() if value is not None}
         wanted_ext = {key: value for key, value in (ext_params or {}).items() if value is not None}
@@ -846,7 +855,7 @@ class SynqClient:
                 require(caps, *requires)
             paged = paging_capability in caps.ext
             query = dict(base_params)
-            if caps.ext:
+            if ext_params_capability in caps.ext:
                 query.update(wanted_ext)
             if since is not None and Ext.UPDATED_SINCE in caps.ext:
                 query["updated_since"] = since

@@ -39,7 +39,6 @@ from synq_desktop.api.errors import (
     NetworkError,
     OutcomeUnknownError,
     StatusError,
-    SynqError,
     ThrottledError,
     TooLargeError,
     status_error_class,
@@ -490,11 +489,6 @@ class Transport:
         return f"connection failed ({type(exc).__name__})"
 
 
-def wrap_unexpected(exc: BaseException, method: str, path: str) -> SynqError:
-    """Last-resort mapping for a failure nothing above foresaw, so only SynqError leaves the client."""
-    return BadAnswerError(f"unexpected failure: {type(exc).__name__}", method=method, path=path)
-
-
 __all__ = [
     "API_PREFIX",
     "Answer",
@@ -505,5 +499,6 @@ __all__ = [
     "Transport",
     "field_errors_of",
     "normalize_base_url",
+    "parse_json_body",
     "parse_retry_after",
 ]

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from synq_desktop.api import SynqClient
 from synq_desktop.api.errors import (
     AuthError,
     ConflictError,
@@ -95,6 +96,9 @@ def test_base_url_normalised(given: str, expected: str) -> None:
 def test_bad_base_url_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         normalize_base_url(bad)
+    with pytest.raises(InvalidError) as refused:  # the client says so with a typed error
+        SynqClient(bad, "token", "tenant", "org")
+    assert refused.value.field_errors[0].field == "base_url"
 
 
 def test_credentials_never_show_the_token() -> None:
