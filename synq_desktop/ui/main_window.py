@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         self._stack.addWidget(self._busy)
         self._stack.addWidget(self.tabs)
         self.setCentralWidget(self._stack)
+        self.editor: QWidget | None = None
+        self.settings: QSettings | None = None
         self.show_busy("Starting…")
 
     # what the app tells the window
@@ -97,6 +99,38 @@ class MainWindow(QMainWindow):
         self._stack.setCurrentWidget(self.tabs)
         self.statusBar().showMessage("Ready")
 
+    def set_catalog_editor(self, editor: QWidget, sync_bar: QWidget, message: Signal) -> None:
+        """Put the catalog editor in the first tab and its sync corner in the status bar."""
+        self.editor = editor
+        self.tabs.insertTab(0, editor, "&Catalog")
+        self.tabs.setCurrentIndex(0)
+        self.statusBar().addPermanentWidget(sync_bar)
+        message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self._stack.setCurrentWidget(self.tabs)
+
+    # remembered layout (QSettings in the profile directory)
+    def restore_layout(self, settings: QSettings) -> None:
+        self.settings = settings
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        restore = getattr(self.editor, "restore_state", None)
+        if restore is not None:
+            restore(settings)
+
+    def save_layout(self) -> None:
+        if self.settings is None:
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        save = getattr(self.editor, "save_state", None)
+        if save is not None:
+            save(self.settings)
+        self.settings.sync()
+
     def busy_text(self) -> str:
         return self._busy.message.text()
 
@@ -106,4 +140,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
         if event.isAccepted():
+            self.save_layout()
             self.closed.emit()

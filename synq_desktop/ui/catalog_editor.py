@@ -1,0 +1,370 @@
+"""The catalog editor: category tree (left), product grid (centre), variant grid (right).
+
+Wiring only: the models do the work. Selecting a category filters the grid to it and its
+descendants; typing in the search box re-queries on every keystroke (the newest answer wins, the old
+rows stay until it arrives); selecting products shows their variants. All edits share one undo stack
+(Ctrl+Z / Ctrl+Shift+Z). Deleting asks first, through a dialog opened with `open()` and awaited.
+
+Keyboard: Ctrl+F search, Ctrl+N new product, Ctrl+S sync, Tab moves search → tree → products →
+variants; inside a grid, arrows move, typing edits, Tab while editing moves to the next cell.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from synq_desktop.ui.catalog_source import CatalogSource, FieldChange, ProductQuery
+from synq_desktop.ui.category_tree_model import CategoryTreeModel
+from synq_desktop.ui.cell_editor_delegate import ValidatingDelegate
+from synq_desktop.ui.dialog_future import ask
+from synq_desktop.ui.edit_grid_view import EditGridView
+from synq_desktop.ui.product_table_model import (
+    COLUMNS as PRODUCT_COLUMNS,
+)
+from synq_desktop.ui.product_table_model import (
+    STATUSES,
+    ProductTableModel,
+    validate_cell,
+)
+from synq_desktop.ui.sync_control import SyncControl
+from synq_desktop.ui.sync_status_bar import SyncStatusBar
+from synq_desktop.ui.variant_table_model import COLUMNS as VARIANT_COLUMNS
+from synq_desktop.ui.variant_table_model import VariantTableModel
+from synq_desktop.ui.write_queue import WriteQueue
+
+log = logging.getLogger(__name__)
+MAX_VARIANT_PRODUCTS = 50  # variants of at most this many selected products are shown together
+
+
+class CatalogEditor(QWidget):
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, source: CatalogSource, sync: SyncControl, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("catalogEditor")
+        self.source = source
+        self.sync = sync
+        self.writes = WriteQueue(self)
+        self.undo_stack = QUndoStack(self)
+        self.products = ProductTableModel(source, self.writes, self)
+        self.products.undo_stack = self.undo_stack
+        self.categories = CategoryTreeModel(source, self.writes, self)
+        self.categories.undo_stack = self.undo_stack
+        self.variants = VariantTableModel(source, self.writes, self)
+        self.variants.undo_stack = self.undo_stack
+        self._tasks: set[asyncio.Future[object]] = set()
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search titles, descriptions, SKUs…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.new_product_button = QPushButton("&New product", self)
+        self.new_product_button.setObjectName("newProduct")
+        self.new_product_button.setToolTip("Create a product in the selected category (Ctrl+N)")
+
+        self.tree = QTreeView(self)
+        self.tree.setObjectName("categoryTree")
+        self.tree.setModel(self.categories)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.tree.setAcceptDrops(True)
+        self.tree.setDropIndicatorShown(True)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                                  | QAbstractItemView.EditTrigger.SelectedClicked)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+
+        self.grid = EditGridView(self)
+        self.grid.setObjectName("productGrid")
+        self.grid.setModel(self.products)
+        self.grid.setTabKeyNavigation(False)
+        self.grid.setDragEnabled(True)
+        self.grid.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.grid.setItemDelegate(ValidatingDelegate(self._product_problem, self._product_choices, self.grid))
+        for i, column in enumerate(PRODUCT_COLUMNS):
+            self.grid.setColumnWidth(i, column.width)
+        self.grid.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+
+        self.variant_grid = EditGridView(self)
+        self.variant_grid.setObjectName("variantGrid")
+        self.variant_grid.setModel(self.variants)
+        self.variant_grid.setTabKeyNavigation(False)
+        self.variant_grid.setSortingEnabled(False)
+        self.variant_grid.setItemDelegate(
+            ValidatingDelegate(self._variant_problem, lambda _c: [], self.variant_grid))
+        for i, column in enumerate(VARIANT_COLUMNS):
+            self.variant_grid.setColumnWidth(i, column.width)
+        self.side = QTabWidget(self)
+        self.side.setObjectName("sideTabs")
+        self.side.tabBar().setObjectName("sideTabBar")
+        self.side.addTab(self.variant_grid, "&Variants")
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("editorSplitter")
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(self.grid)
+        self.splitter.addWidget(self.side)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([240, 760, 420])
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.new_product_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+
+        self.sync_bar = SyncStatusBar(source, sync)
+        self._actions()
+        self._focus_order()
+        self._wire()
+
+    # -- set-up ----------------------------------------------------------------------------------
+    def _actions(self) -> None:
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Y")])
+        self.find_action = QAction("&Find", self, shortcut=QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._focus_search)
+        self.new_action = QAction("&New product", self, shortcut=QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(lambda: self._spawn(self.new_product()))
+        self.sync_action = QAction("&Sync", self, shortcut=QKeySequence("Ctrl+S"))
+        self.sync_action.triggered.connect(self.sync.start_sync)
+        for action in (self.undo_action, self.redo_action, self.find_action, self.new_action, self.sync_action):
+            action.setShortcutContext(context)
+            self.addAction(action)
+
+    def _focus_order(self) -> None:
+        QWidget.setTabOrder(self.search, self.new_product_button)
+        QWidget.setTabOrder(self.new_product_button, self.tree)
+        QWidget.setTabOrder(self.tree, self.grid)
+        QWidget.setTabOrder(self.grid, self.side)
+        QWidget.setTabOrder(self.side, self.variant_grid)
+
+    def _wire(self) -> None:
+        self.search.textChanged.connect(lambda _t: self._query_changed())
+        self.tree.selectionModel().currentChanged.connect(lambda *_: self._query_changed())
+        self.grid.selectionModel().selectionChanged.connect(self._products_selected)
+        self.products.ids_changed.connect(self._products_selected)
+        self.new_product_button.clicked.connect(lambda: self._spawn(self.new_product()))
+        self.categories.products_dropped.connect(self.assign_products)
+        self.categories.loaded.connect(self._tree_loaded)
+        self.grid.delete_requested.connect(lambda rows: self._spawn(self.delete_products(rows)))
+        self.variant_grid.delete_requested.connect(lambda rows: self._spawn(self.discard_variants(rows)))
+        for source in (self.products.problem, self.categories.problem, self.variants.problem, self.grid.problem,
+                       self.variant_grid.problem, self.writes.failed):
+            source.connect(self.message)
+        for delegate_view in (self.grid, self.variant_grid):
+            delegate = delegate_view.itemDelegate()
+            assert isinstance(delegate, ValidatingDelegate)
+            delegate.message.connect(self.message)
+        self.writes.written.connect(self._after_write)
+        self.sync_bar.summary_changed.connect(self._summary_changed)
+
+    def _spawn(self, coro: object) -> asyncio.Future[object]:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- start and queries -----------------------------------------------------------------------
+    async def start(self) -> None:
+        await asyncio.gather(self.categories.reload(), self.products.reload())
+        await self.sync_bar.refresh_counts()
+
+    def _tree_loaded(self) -> None:
+        self.tree.expandToDepth(1)
+        current = self.tree.currentIndex()
+        if not current.isValid():
+            self.tree.setCurrentIndex(self.categories.index(0, 0))
+
+    def current_query(self) -> ProductQuery:
+        category_id = self.categories.category_id(self.tree.currentIndex())
+        return dataclasses.replace(
+            self.products.query,
+            category_ids=None if category_id is None else self.categories.subtree_ids(category_id),
+            text=self.search.text(),
+        )
+
+    def _query_changed(self) -> None:
+        query = self.current_query()
+        if query != self.products.query:
+            self.products.set_query(query)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def selected_product_ids(self) -> list[str]:
+        ids = self.products.ids
+        return [ids[r] for r in self.grid.selected_rows() if r < len(ids)]
+
+    def _products_selected(self, *_args: QItemSelection) -> None:
+        chosen = self.selected_product_ids()[:MAX_VARIANT_PRODUCTS]
+        if chosen != self.variants.product_ids:
+            self.variants.show_products(chosen)
+
+    def _after_write(self) -> None:
+        if self.writes.outstanding == 0:
+            self.sync_bar.refresh_counts()
+
+    def _summary_changed(self) -> None:
+        self.set_read_only(self.sync_bar.status.role == "VIEWER")
+
+    def set_read_only(self, read_only: bool) -> None:
+        """A VIEWER's copy: nothing editable, nothing draggable, no new-variant row."""
+        if read_only == self.products.read_only:
+            return
+        for model in (self.products, self.categories, self.variants):
+            model.beginResetModel()
+            model.read_only = read_only
+            model.endResetModel()
+        self.new_product_button.setEnabled(not read_only)
+        self.new_action.setEnabled(not read_only)
+
+    # -- validation for the inline editors -------------------------------------------------------
+    def _product_problem(self, column: int, text: str) -> str | None:
+        return validate_cell(PRODUCT_COLUMNS[column], text, self.products.lookups)[1]
+
+    def _product_choices(self, column: int) -> list[str]:
+        field = PRODUCT_COLUMNS[column].field
+        if field == "status":
+            return list(STATUSES)
+        if field in ("category_id", "brand_id", "template_id"):
+            return sorted(self.products.lookups.table(field).values(), key=str.casefold)
+        return []
+
+    def _variant_problem(self, column: int, text: str) -> str | None:
+        return self.variants.validate(column, text, self.variant_grid.currentIndex().row())
+
+    # -- commands --------------------------------------------------------------------------------
+    def assign_products(self, product_ids: list[str], category_id: str | None) -> None:
+        """Products dropped on a category: one undoable step setting their category."""
+        changes = []
+        for pid in product_ids:
+            row = self.products.row_data(self.products.row_of(pid))
+            if row is not None and row.category_id != category_id:
+                changes.append((FieldChange(pid, "category_id", category_id), row.category_id))
+        if changes:
+            self.products.push_edit(changes, "Move to category")
+            self.writes.submit(self._noop, after=self.categories.reload)
+
+    @staticmethod
+    async def _noop() -> None:
+        return None
+
+    async def new_product(self) -> str | None:
+        category_id = self.categories.category_id(self.tree.currentIndex())
+        fields: dict[str, object] = {"title": "New product", "status": "DRAFT"}
+        if category_id is not None:
+            fields["category_id"] = category_id
+        await self.writes.drain()
+        try:
+            new_id = await self.source.create_product(fields)
+        except Exception as exc:  # noqa: BLE001 - refused edits are reported
+            self.message.emit(f"The product was not created: {exc}")
+            return None
+        await asyncio.gather(self.products.reload(), self.categories.reload())
+        row = self.products.row_of(new_id)
+        if row >= 0:
+            index = self.products.index(row, 0)
+            self.grid.setCurrentIndex(index)
+            self.grid.scrollTo(index)
+            self.grid.setFocus()
+            self.grid.edit(index)
+        self.sync_bar.refresh_counts()
+        return new_id
+
+    async def delete_products(self, rows: list[int]) -> bool:
+        ids = [self.products.ids[r] for r in rows if r < len(self.products.ids)]
+        if not ids:
+            return False
+        first = self.products.row_data(rows[0])
+        what = f"“{first.title}”" if len(ids) == 1 and first is not None else f"{len(ids)} products"
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete products",
+                          f"Delete {what}? The deletion is sent to the server at the next sync.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("confirmDelete")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        await ask(box)
+        confirmed = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        box.deleteLater()
+        if not confirmed:
+            return False
+        await self.writes.drain()
+        try:
+            await self.source.delete_products(ids)
+        except Exception as exc:  # noqa: BLE001 - reported
+            self.message.emit(f"Not deleted: {exc}")
+            return False
+        await asyncio.gather(self.products.reload(), self.categories.reload())
+        self.sync_bar.refresh_counts()
+        self.message.emit(f"Deleted {len(ids)} product{'s' if len(ids) != 1 else ''}.")
+        return True
+
+    async def discard_variants(self, rows: list[int]) -> bool:
+        rows = [r for r in rows if self.variants.variant(r) is not None]
+        if not rows:
+            return False
+        problem = self.variants.discard_problem(rows)
+        if problem:
+            self.message.emit(problem)
+            box = QMessageBox(QMessageBox.Icon.Information, "Variants cannot be deleted", problem,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("cannotDeleteVariant")
+            await ask(box)
+            box.deleteLater()
+            return False
+        box = QMessageBox(QMessageBox.Icon.Question, "Discard variants",
+                          f"Discard {len(rows)} variant{'s' if len(rows) != 1 else ''} not yet sent?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("confirmDiscard")
+        await ask(box)
+        confirmed = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        box.deleteLater()
+        if confirmed:
+            await self.variants.discard(rows)
+            self.products.refetch(self.variants.product_ids)
+            self.sync_bar.refresh_counts()
+        return confirmed
+
+    # -- remembered layout -----------------------------------------------------------------------
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("editor/splitter", self.splitter.saveState())
+        settings.setValue("editor/productColumns", self.grid.horizontalHeader().saveState())
+        settings.setValue("editor/variantColumns", self.variant_grid.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        for key, restore in (
+            ("editor/splitter", self.splitter.restoreState),
+            ("editor/productColumns", self.grid.horizontalHeader().restoreState),
+            ("editor/variantColumns", self.variant_grid.horizontalHeader().restoreState),
+        ):
+            value = settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+
+    def index_of_product(self, product_id: str, column: int = 0) -> QModelIndex:
+        row = self.products.row_of(product_id)
+        return self.products.index(row, column) if row >= 0 else QModelIndex()

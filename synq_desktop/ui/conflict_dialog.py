@@ -1,0 +1,139 @@
+"""The conflict resolver: each conflicting field of each record once, base / mine / theirs side by side
+with who changed it on the server and when; keep mine, take theirs, or type a new value.
+
+Opened with `open()` (never `exec()` in a coroutine); each decision is written to the working copy at
+once (the operation goes back to PENDING when no field of it is left open) and the list reloads.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from synq_desktop.ui.catalog_source import CatalogSource, ConflictRow
+
+log = logging.getLogger(__name__)
+HEADERS = ("Record", "Field", "Base (last synced)", "Mine", "Theirs", "Changed on the server by")
+
+
+def shown(value: object) -> str:
+    if value is None:
+        return "(empty)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+class ConflictResolverDialog(QDialog):
+    resolved = Signal()
+
+    def __init__(self, source: CatalogSource, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conflictResolver")
+        self.setWindowTitle("Resolve conflicts")
+        self.resize(900, 420)
+        self.source = source
+        self.conflicts: list[ConflictRow] = []
+        self.table = QTableWidget(0, len(HEADERS), self)
+        self.table.setObjectName("conflictTable")
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.empty = QLabel("No conflicts: every change you made can be sent.")
+        self.keep_mine = QPushButton("Keep &mine")
+        self.keep_mine.setObjectName("keepMine")
+        self.take_theirs = QPushButton("Take &theirs")
+        self.take_theirs.setObjectName("takeTheirs")
+        self.new_value = QLineEdit(placeholderText="or type a new value")
+        self.new_value.setObjectName("newValue")
+        self.use_value = QPushButton("&Use this value")
+        self.use_value.setObjectName("useValue")
+        self.keep_mine.clicked.connect(lambda: self._decide("mine"))
+        self.take_theirs.clicked.connect(lambda: self._decide("theirs"))
+        self.use_value.clicked.connect(lambda: self._decide("value"))
+        self.new_value.returnPressed.connect(lambda: self._decide("value"))
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        for widget in (self.keep_mine, self.take_theirs, self.new_value, self.use_value):
+            row.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.empty)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+        self._busy: asyncio.Future[None] | None = None
+        self._selection_changed()
+
+    def reload(self) -> asyncio.Future[None]:
+        return asyncio.ensure_future(self._reload())
+
+    async def _reload(self) -> None:
+        self.conflicts = await self.source.conflicts()
+        self.table.setRowCount(len(self.conflicts))
+        for r, c in enumerate(self.conflicts):
+            who = " ".join(part for part in (c.theirs_by or "", (c.theirs_at or "").replace("T", " ")[:16]) if part)
+            field = "(deleted on the server)" if c.field == "*" else c.field
+            cells = (f"{c.entity_type} {c.label}".strip(), field, shown(c.base), shown(c.mine), shown(c.theirs),
+                     who or "unknown")
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                item.setData(Qt.ItemDataRole.UserRole, c.id)
+                self.table.setItem(r, col, item)
+        self.empty.setVisible(not self.conflicts)
+        if self.conflicts:
+            self.table.selectRow(0)
+        self._selection_changed()
+
+    def current(self) -> ConflictRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.conflicts[rows[0].row()]
+
+    def _selection_changed(self) -> None:
+        chosen = self.current()
+        for widget in (self.keep_mine, self.take_theirs, self.use_value, self.new_value):
+            widget.setEnabled(chosen is not None)
+        self.use_value.setEnabled(chosen is not None and chosen.field != "*")
+        self.new_value.setEnabled(chosen is not None and chosen.field != "*")
+        if chosen is not None:
+            self.new_value.setText("" if chosen.mine is None else shown(chosen.mine))
+
+    def _decide(self, choice: str) -> None:
+        chosen = self.current()
+        if chosen is None or (self._busy is not None and not self._busy.done()):
+            return
+        self._busy = asyncio.ensure_future(self.decide(chosen.id, choice, self.new_value.text()))
+
+    async def decide(self, conflict_id: int, choice: str, value: object = None) -> None:
+        try:
+            await self.source.resolve_conflict(conflict_id, choice, value if choice == "value" else None)
+        except Exception as exc:  # noqa: BLE001 - a refusal is shown, the dialog stays usable
+            log.warning("resolving a conflict failed: %s", exc)
+            self.empty.setText(f"Not resolved: {exc}")
+            self.empty.setVisible(True)
+            return
+        await self._reload()
+        self.resolved.emit()

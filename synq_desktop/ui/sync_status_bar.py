@@ -1,0 +1,85 @@
+"""The status bar's sync corner: online or offline, role, pending operations, conflicts, last sync,
+and the Sync button. The conflicts count is a button that opens the conflict resolver."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from synq_desktop.ui.catalog_source import CatalogSource, OutboxSummary
+from synq_desktop.ui.sync_control import SyncControl, SyncStatus
+
+log = logging.getLogger(__name__)
+
+
+class SyncStatusBar(QWidget):
+    conflicts_clicked = Signal()
+    summary_changed = Signal()
+
+    def __init__(self, source: CatalogSource, sync: SyncControl, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncStatus")
+        self.source = source
+        self.sync = sync
+        self.status = SyncStatus()
+        self.summary = OutboxSummary()
+        self.online = QLabel()
+        self.online.setObjectName("online")
+        self.role = QLabel()
+        self.role.setObjectName("role")
+        self.pending = QLabel()
+        self.pending.setObjectName("pending")
+        self.conflicts = QPushButton()
+        self.conflicts.setObjectName("conflicts")
+        self.conflicts.setFlat(True)
+        self.conflicts.clicked.connect(self.conflicts_clicked)
+        self.last_sync = QLabel()
+        self.last_sync.setObjectName("lastSync")
+        self.sync_button = QPushButton("Sync")
+        self.sync_button.setObjectName("syncButton")
+        self.sync_button.setToolTip("Send your changes and fetch the server's (Ctrl+S)")
+        self.sync_button.clicked.connect(self.sync.start_sync)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.online, self.role, self.pending, self.conflicts, self.last_sync, self.sync_button):
+            layout.addWidget(widget)
+        self._unsubscribe = sync.subscribe(self._on_status)
+        self._render()
+
+    def _on_status(self, status: SyncStatus) -> None:
+        self.status = status
+        self._render()
+        self.refresh_counts()
+
+    def refresh_counts(self) -> asyncio.Future[None]:
+        return asyncio.ensure_future(self._refresh_counts())
+
+    async def _refresh_counts(self) -> None:
+        try:
+            self.summary = await self.source.outbox_summary()
+        except Exception:
+            log.exception("counting outbox operations failed")
+            return
+        self._render()
+        self.summary_changed.emit()
+
+    def _render(self) -> None:
+        s, o = self.status, self.summary
+        self.online.setText("● online" if s.online else "○ offline")
+        self.online.setToolTip(s.message)
+        self.role.setText(s.role.lower() if s.role else "")
+        self.role.setVisible(bool(s.role))
+        waiting = o.pending + o.rejected + o.uncertain
+        self.pending.setText(f"{o.pending} pending" + (f", {o.rejected} rejected" if o.rejected else "")
+                             + (f", {o.uncertain} uncertain" if o.uncertain else ""))
+        self.pending.setToolTip(f"{waiting} changes wait to reach the server")
+        self.conflicts.setText(f"{o.conflicts} conflict{'s' if o.conflicts != 1 else ''}")
+        self.conflicts.setEnabled(o.conflicts > 0)
+        self.last_sync.setText(f"last sync {s.last_sync.replace('T', ' ')[:16]}" if s.last_sync else "never synced")
+        self.sync_button.setText("Syncing…" if s.syncing else "Sync")
+        self.sync_button.setEnabled(not s.syncing)
+
+    def close_subscription(self) -> None:
+        self._unsubscribe()
