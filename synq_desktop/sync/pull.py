@@ -1,0 +1,286 @@
+"""Pull: the server's lists into the working copy, page by page, resumable.
+
+Where the server offers `updated_since` (EXT), every list is read oldest change first from the stored
+watermark (the largest `updated_at` the server sent: its clock, never ours), and the watermark is
+committed with each page, so a killed pull starts again at the last committed page (one record, the
+watermark's own, is read twice; with `concurrency` pages in flight at most that many pages are asked for
+again). A first pull reads from the epoch, which gives the same order.
+
+Deletions: a record is gone only when a complete scan missed it and a GET answers 404 (or, for the small
+taxonomy lists without a single-record GET, when a complete, untruncated list lacks it). On an
+incremental server the scan is a separate `fields=summary` read, resumable through its own cursor; on a
+server without `updated_since` the pull itself reads the whole list and is the scan.
+
+Degrading (API.md): a light-projection product is fetched in full only when its `updated_at` differs from
+ours; a list that stops at the documented cap is marked truncated (`sync_meta.truncated_lists`) and a
+truncated list never deletes anything it cannot confirm with a GET.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from synq_desktop.api import Ext, Paginator, SynqClient
+from synq_desktop.store import pull as store_pull
+from synq_desktop.store import sync_meta
+from synq_desktop.store.entities import SPECS
+from synq_desktop.store.states import EntityType
+from synq_desktop.store.timestamps import normalize_time
+from synq_desktop.store.working_copy import WorkingCopy
+from synq_desktop.sync import crashpoints, record_calls
+from synq_desktop.sync.progress import CancelToken, ProgressHub
+
+log = logging.getLogger("synq_desktop.sync")
+
+EPOCH = "1970-01-01T00:00:00Z"
+SCAN_CURSOR = "scan_cursor:"
+E = EntityType
+
+
+@dataclass(frozen=True, slots=True)
+class ListSpec:
+    name: str
+    entity_type: EntityType
+    requires: str | None = None  # the EXT part without which the list does not exist
+    scan: bool = True  # deletions are looked for (variants cannot be deleted: they go with their product)
+    single_get: bool = False  # a GET by id confirms a deletion (else only an untruncated list does)
+
+
+LISTS: tuple[ListSpec, ...] = (
+    ListSpec("categories", E.CATEGORY),
+    ListSpec("brands", E.BRAND),
+    ListSpec("attributes", E.ATTRIBUTE),
+    ListSpec("attribute_groups", E.ATTRIBUTE_GROUP),
+    ListSpec("templates", E.TEMPLATE),
+    ListSpec("products", E.PRODUCT, single_get=True),
+    ListSpec("variants", E.VARIANT, requires=Ext.VARIANTS, scan=False),
+    ListSpec("media", E.MEDIA),
+)
+
+
+def open_list(client: SynqClient, spec: ListSpec, since: str | None, concurrency: int,
+              summary: bool = False) -> Paginator[Any]:
+    if spec.entity_type == E.PRODUCT:
+        return client.list_products(updated_since=since, concurrency=concurrency, summary=summary)
+    if spec.entity_type == E.VARIANT:
+        return client.list_variants(updated_since=since, concurrency=concurrency)
+    if spec.entity_type == E.MEDIA:
+        return client.list_media()
+    openers: dict[EntityType, Callable[..., Paginator[Any]]] = {
+        E.CATEGORY: client.list_categories, E.BRAND: client.list_brands, E.ATTRIBUTE: client.list_attributes,
+        E.ATTRIBUTE_GROUP: client.list_attribute_groups, E.TEMPLATE: client.list_templates,
+    }
+    return openers[spec.entity_type](updated_since=since)
+
+
+@dataclass(slots=True)
+class PullResult:
+    pulled: dict[str, int] = field(default_factory=dict)  # list name -> records written (new or changed)
+    deleted: dict[str, int] = field(default_factory=dict)
+    conflicts: int = 0
+    truncated: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # list name -> why it was not read
+
+
+def _write_page(connection: Connection, entity_type: EntityType, records: list[dict[str, Any]],
+                etags: dict[str, str], list_name: str, watermark: bool) -> store_pull.PullReport:
+    report = store_pull.upsert_server_records(connection, entity_type, records, etags)
+    if watermark and report.max_updated_at:
+        current = sync_meta.list_state(connection, list_name).updated_since
+        if current is None or (normalize_time(report.max_updated_at) or "") > (normalize_time(current) or ""):
+            sync_meta.set_watermark(connection, list_name, report.max_updated_at)
+    return report
+
+
+def _local_stamps(connection: Connection, entity_type: EntityType, server_ids: list[str]) -> dict[str, str | None]:
+    table = SPECS[entity_type].table
+    return {row[0]: row[1] for row in connection.execute(select(table.c.server_id, table.c.updated_at).where(
+        table.c.server_id.in_(server_ids)))}
+
+
+def _scan_page(connection: Connection, list_name: str, server_ids: list[str], cursor: str | None) -> None:
+    sync_meta.record_scan_page(connection, list_name, server_ids, 0)
+    if cursor:
+        sync_meta.set_meta(connection, SCAN_CURSOR + list_name, cursor)
+
+
+def _finish_scan(connection: Connection, spec: ListSpec) -> list[str]:
+    missing = sync_meta.finish_scan(connection, spec.name, store_pull.local_server_ids(connection, spec.entity_type))
+    sync_meta.set_meta(connection, SCAN_CURSOR + spec.name, None)
+    return missing
+
+
+def _max_stamp(records: list[dict[str, Any]]) -> str | None:
+    stamps = [r.get("updated_at") for r in records if r.get("updated_at")]
+    return max(stamps, key=lambda s: normalize_time(s) or "") if stamps else None
+
+
+class Puller:
+    """One pull run over every list the server has."""
+
+    def __init__(self, working_copy: WorkingCopy, client: SynqClient, *, concurrency: int = 8,
+                 hub: ProgressHub | None = None, cancel: CancelToken | None = None,
+                 detect_deletions: bool = True) -> None:
+        self.wc = working_copy
+        self.client = client
+        self.concurrency = max(1, concurrency)
+        self.hub = hub or ProgressHub()
+        self.cancel = cancel or CancelToken()
+        self.detect_deletions = detect_deletions
+        self.result = PullResult()
+
+    @property
+    def _ext(self) -> frozenset[str]:
+        caps = self.client.capabilities
+        return caps.ext if caps is not None else frozenset()
+
+    async def run(self) -> PullResult:
+        for spec in LISTS:
+            self.cancel.check()
+            if spec.requires is not None and spec.requires not in self._ext:
+                self.result.skipped[spec.name] = f"this server has no {spec.name} list"
+                continue
+            await self.pull_list(spec)
+        if Ext.ATTRIBUTE_VALUES in self._ext:
+            await self._pull_attribute_values()
+        await self._pull_validation()
+        return self.result
+
+    async def pull_list(self, spec: ListSpec) -> None:
+        incremental_server = Ext.UPDATED_SINCE in self._ext and spec.entity_type != E.MEDIA
+        state = await self.wc.read(sync_meta.list_state, spec.name)
+        had_records = bool(await self.wc.read(store_pull.local_server_ids, spec.entity_type))
+        since = (state.updated_since or EPOCH) if incremental_server else None
+        paginator = open_list(self.client, spec, since, self.concurrency)
+        # Without updated_since the pull reads the whole list: it is the deletion scan too.
+        scanning_in_pull = not incremental_server and spec.scan and self.detect_deletions
+        if scanning_in_pull:
+            await self.wc.write(sync_meta.start_scan, spec.name)
+        written = 0
+        read = 0
+        phase = f"pull:{spec.name}"
+        self.hub.emit(phase, 0, None)
+        async for page in paginator.pages():
+            self.cancel.check()
+            records = [record_calls.dump(r) for r in page]
+            read += len(records)
+            page_ids = [str(r["id"]) for r in records]
+            if spec.entity_type == E.PRODUCT:
+                records = await self._full_products(records)
+            etags: dict[str, str] = {}
+            report = await self.wc.write(_write_page, spec.entity_type, records, etags, spec.name,
+                                         paginator.incremental, doing=f"saving pulled {spec.name}")
+            if report.orphans:
+                report = await self._adopt_orphans(spec, records, report)
+            if scanning_in_pull:
+                await self.wc.write(_scan_page, spec.name, page_ids, None)
+            crashpoints.reach(crashpoints.AFTER_PAGE_COMMIT)
+            written += report.written
+            self.result.conflicts += len(report.conflicts)
+            self.hub.emit(phase, read, paginator.total)
+        self.result.pulled[spec.name] = written
+        await self.wc.write(sync_meta.set_truncated, spec.name, paginator.truncated)
+        if paginator.truncated:
+            self.result.truncated.append(spec.name)
+        if scanning_in_pull:
+            await self._deletions(spec, truncated=paginator.truncated)
+        elif spec.scan and self.detect_deletions and had_records:
+            await self._scan(spec)
+
+    async def _full_products(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Light-projection products: fetch in full only those whose updated_at differs from ours."""
+        summaries = [r for r in records if not (set(r) & {"description", "category_id", "created_at",
+                                                          "brand_id", "template_id", "org_id", "tenant_id"})]
+        if not summaries:
+            return records
+        stamps = await self.wc.read(_local_stamps, E.PRODUCT, [str(r["id"]) for r in summaries])
+        stale = [r for r in summaries if str(r["id"]) not in stamps or stamps[str(r["id"])] is None
+                 or stamps[str(r["id"])] != normalize_time(r.get("updated_at"))]
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def full(record: dict[str, Any]) -> dict[str, Any] | None:
+            async with gate:
+                found, _ = await record_calls.fetch(self.client, E.PRODUCT, str(record["id"]))
+                return found
+
+        fetched = await asyncio.gather(*(full(r) for r in stale))
+        by_id = {str(r["id"]): r for r in fetched if r is not None}
+        summary_ids = {str(r["id"]) for r in summaries}
+        return [by_id.get(str(r["id"]), r) if str(r["id"]) in summary_ids else r for r in records
+                if str(r["id"]) not in summary_ids or str(r["id"]) in by_id]
+
+    async def _adopt_orphans(self, spec: ListSpec, records: list[dict[str, Any]],
+                             report: store_pull.PullReport) -> store_pull.PullReport:
+        """Variants whose product arrived after the products list was read: fetch those products first."""
+        orphans = set(report.orphans)
+        parents = {str(r.get("product_id")) for r in records if str(r["id"]) in orphans and r.get("product_id")}
+        for product_id in parents:
+            product, etag = await record_calls.fetch(self.client, E.PRODUCT, product_id)
+            if product is not None:
+                await self.wc.write(store_pull.upsert_server_records, E.PRODUCT, [product],
+                                    {product_id: etag} if etag else None)
+        again = [r for r in records if str(r["id"]) in orphans]
+        second = await self.wc.write(_write_page, spec.entity_type, again, {}, spec.name, False)
+        report.inserted += second.inserted
+        report.updated += second.updated
+        if second.orphans:
+            log.warning("%d %s have no product on the server; not kept", len(second.orphans), spec.name)
+        return report
+
+    async def _scan(self, spec: ListSpec) -> None:
+        """A complete `fields=summary` read (resumable by its cursor), then deletions confirmed."""
+        await self.wc.write(sync_meta.start_scan, spec.name)
+        cursor = await self.wc.read(sync_meta.get_meta, SCAN_CURSOR + spec.name)
+        paginator = open_list(self.client, spec, cursor or EPOCH, self.concurrency,
+                              summary=spec.entity_type == E.PRODUCT)
+        seen = 0
+        async for page in paginator.pages():
+            self.cancel.check()
+            records = [record_calls.dump(r) for r in page]
+            seen += len(records)
+            await self.wc.write(_scan_page, spec.name, [str(r["id"]) for r in records], _max_stamp(records))
+            self.hub.emit(f"scan:{spec.name}", seen, paginator.total)
+        await self._deletions(spec, truncated=paginator.truncated)
+
+    async def _deletions(self, spec: ListSpec, *, truncated: bool) -> None:
+        missing = await self.wc.write(_finish_scan, spec)
+        if not missing:
+            return
+        if truncated and not spec.single_get:
+            return  # cannot confirm: the list was cut and there is no GET by id
+        gone: list[str] = []
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def confirm(server_id: str) -> None:
+            async with gate:
+                record, _ = await record_calls.fetch(self.client, spec.entity_type, server_id)
+                if record is None:
+                    gone.append(server_id)
+
+        await asyncio.gather(*(confirm(s) for s in missing))
+        if gone:
+            report = await self.wc.write(store_pull.mark_remote_deleted, spec.entity_type, gone)
+            self.result.deleted[spec.name] = len(report.removed)
+            self.result.conflicts += len(report.conflicted)
+
+    async def _pull_attribute_values(self) -> None:
+        attributes = await self.wc.read(store_pull.local_server_ids, E.ATTRIBUTE)
+        written = 0
+        for attribute_id in attributes:
+            self.cancel.check()
+            values = [record_calls.dump(v) async for v in self.client.list_attribute_values(attribute_id)]
+            for value in values:
+                value.setdefault("attribute_id", attribute_id)
+            if values:
+                report = await self.wc.write(store_pull.upsert_server_records, E.ATTRIBUTE_VALUE, values)
+                written += report.written
+        self.result.pulled["attribute_values"] = written
+
+    async def _pull_validation(self) -> None:
+        issues = [record_calls.dump(i) async for i in self.client.list_validation_issues()]
+        await self.wc.write(store_pull.replace_validation_issues, issues)

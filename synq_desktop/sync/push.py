@@ -1,0 +1,487 @@
+"""Push: the outbox to the server, record by record in order, records concurrently (bounded).
+
+One round: read the ready operations (outbox.ready), claim them IN_FLIGHT in one commit (the commit is
+on disk before any request goes out), send each record's operations in order with `concurrency` records
+at a time, and write every answer back. Answers are committed in groups (one transaction for whatever
+arrived while the previous commit ran) so the fsync of `synchronous=FULL` is paid per group, not per edit;
+an answer lost to a kill before its commit leaves the operation IN_FLIGHT, which the next start turns
+UNCERTAIN and reconciliation settles (an update re-sent meets 412 and merges to nothing; a create is
+replayed with its Idempotency-Key or looked up).
+
+What each answer does (DESIGN.md's table): 2xx applied; 412 fetch + per-field merge; 404 on an update is
+an edit against a remote delete (conflict); 400/403/409/413 REJECTED with the server's reason; 429, 5xx
+and network errors back to PENDING with backoff; a lost answer to a create UNCERTAIN; 401 pauses the whole
+queue (the operation goes back to PENDING, nothing else changes). Where the server has no ETags a PUT is
+preceded by a GET compared with the merge base. Operations the server has no endpoint for stay PENDING
+with that reason.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from synq_desktop.api import (
+    AuthError,
+    ConflictError,
+    Ext,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    NotSupportedError,
+    OutcomeUnknownError,
+    PreconditionFailed,
+    ServerError,
+    StatusError,
+    SynqClient,
+    SynqError,
+    ThrottledError,
+    TooLargeError,
+)
+from synq_desktop.store import outbox, schema, sync_meta
+from synq_desktop.store.entities import SPECS, local_fields, server_payload
+from synq_desktop.store.states import EntityType, OpKind, OpState
+from synq_desktop.store.timestamps import now_iso
+from synq_desktop.store.working_copy import WorkingCopy
+from synq_desktop.sync import crashpoints, record_calls
+from synq_desktop.sync.progress import CancelToken, ProgressHub
+
+log = logging.getLogger("synq_desktop.sync")
+
+REJECTING = (InvalidError, ConflictError, TooLargeError)
+WAITING_FOR_EARLIER = "waits for an earlier change of this record"
+PAUSED = "paused: the server refused the token (401); sign in again"
+
+
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds before an operation is due again: the server's Retry-After, else 0.2 s doubling to 60 s."""
+    if retry_after is not None:
+        return max(0.0, min(retry_after, 3600.0))
+    return min(60.0, 0.2 * (2 ** max(0, attempts - 1)))
+
+
+@dataclass(slots=True)
+class ClaimedOp:
+    op: outbox.Operation
+    body: dict[str, Any]
+    unresolved: bool
+    value_server_id: str | None = None  # link/unlink: the attribute value's server id
+    parent_server_id: str | None = None  # variant / attribute value create: the parent in the path
+
+
+@dataclass(slots=True)
+class ClaimedRecord:
+    entity_type: EntityType
+    entity_id: str
+    server_id: str | None
+    etag: str | None
+    ops: list[ClaimedOp]
+
+
+@dataclass(slots=True)
+class PushReport:
+    pushed: int = 0
+    rejected: int = 0
+    conflicts: int = 0  # operations that ended in CONFLICT this run
+    uncertain: int = 0  # lost answers (reconciled afterwards)
+    retried: int = 0  # transient failures (429, 5xx, network)
+    auth_paused: bool = False
+    read_only_reason: str | None = None
+    waiting: dict[str, int] = field(default_factory=dict)  # reason -> operations the server cannot take
+    last_transient_error: str | None = None
+
+
+def _claim(connection: Connection, groups: list[outbox.RecordOps]) -> list[ClaimedRecord]:
+    """Re-read the ready operations (an edit may have coalesced into one meanwhile), translate their bodies
+    to server ids and mark them IN_FLIGHT: one transaction for the whole round."""
+    claimed: list[ClaimedRecord] = []
+    ids: list[str] = []
+    for group in groups:
+        table = SPECS[group.entity_type].table
+        row = connection.execute(select(table.c.server_id, table.c.etag).where(
+            table.c.local_id == group.entity_id)).first()
+        ops: list[ClaimedOp] = []
+        for stale in group.ops:
+            op = outbox.get(connection, stale.op_id)
+            if op is None or op.state != OpState.PENDING:
+                break
+            claim = ClaimedOp(op, {}, False)
+            if op.kind in (OpKind.CREATE, OpKind.UPDATE):
+                body, missing = server_payload(connection, op.entity_type, op.payload)
+                claim.body = body
+                claim.unresolved = bool(missing)
+                parent_field = record_calls.PATH_FIELDS.get(op.entity_type)
+                if op.kind == OpKind.CREATE and parent_field:
+                    parent = body.get(parent_field)
+                    claim.parent_server_id = str(parent) if parent else None
+            elif op.kind in (OpKind.LINK, OpKind.UNLINK):
+                values = schema.attribute_values
+                value_id = op.payload.get(outbox.LINK_VALUE)
+                claim.value_server_id = connection.execute(select(values.c.server_id).where(
+                    values.c.local_id == value_id)).scalar_one_or_none()
+                claim.unresolved = claim.value_server_id is None
+            ops.append(claim)
+            ids.append(op.op_id)
+        if ops:
+            claimed.append(ClaimedRecord(group.entity_type, group.entity_id, row.server_id if row else None,
+                                         row.etag if row else None, ops))
+    outbox.mark_in_flight(connection, ids)
+    crashpoints.reach(crashpoints.BEFORE_INFLIGHT_COMMIT)
+    return claimed
+
+
+def _next_due(connection: Connection, skip: set[tuple[str, str]]) -> str | None:
+    ob = outbox.ob
+    rows = connection.execute(select(ob.c.entity_type, ob.c.entity_id, ob.c.next_attempt_at).where(
+        ob.c.state == OpState.PENDING.value).order_by(ob.c.next_attempt_at)).all()
+    for entity_type, entity_id, due in rows:
+        if (entity_type, entity_id) not in skip:
+            return due or now_iso()
+    return None
+
+
+def _set_waiting(connection: Connection, op_ids: list[str], reason: str) -> None:
+    for op_id in op_ids:
+        op = outbox.get(connection, op_id)
+        if op is not None and op.state == OpState.PENDING and op.last_error != reason:
+            outbox.mark_retry(connection, op_id, reason, 0.0)
+
+
+class GroupCommit:
+    """Writes answers back in groups: whatever arrives while one commit runs goes in the next."""
+
+    def __init__(self, working_copy: WorkingCopy) -> None:
+        self._wc = working_copy
+        self._queue: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def run(self, fn: Callable[[Connection], Any]) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((fn, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                results = await self._wc.write(_run_each, [fn for fn, _ in batch], doing="saving sync results")
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), (ok, value) in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+
+def _run_each(connection: Connection, fns: list[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
+    """Each function in its own savepoint: one bad answer never rolls back the others."""
+    results: list[tuple[bool, Any]] = []
+    for fn in fns:
+        savepoint = connection.begin_nested()
+        try:
+            value = fn(connection)
+        except Exception as exc:  # noqa: BLE001 - reported to that function's waiter
+            savepoint.rollback()
+            results.append((False, exc))
+        else:
+            savepoint.commit()
+            results.append((True, value))
+    return results
+
+
+class Pusher:
+    """One push run. `run()` returns a PushReport; `pause` stops new requests (a 401 sets it)."""
+
+    def __init__(self, working_copy: WorkingCopy, client: SynqClient, *, concurrency: int = 8,
+                 hub: ProgressHub | None = None, cancel: CancelToken | None = None, batch_records: int = 400,
+                 max_wait: float = 20.0, after_uncertain: Callable[[], Any] | None = None) -> None:
+        self.wc = working_copy
+        self.client = client
+        self.concurrency = max(1, concurrency)
+        self.hub = hub or ProgressHub()
+        self.cancel = cancel or CancelToken()
+        self.batch_records = batch_records
+        self.max_wait = max_wait
+        self.after_uncertain = after_uncertain
+        self.report = PushReport()
+        self._skip: set[tuple[str, str]] = set()
+        self._commit = GroupCommit(working_copy)
+        self._stop = False
+        self._gate = asyncio.Semaphore(self.concurrency)
+
+    @property
+    def _ext(self) -> frozenset[str]:
+        caps = self.client.capabilities
+        return caps.ext if caps is not None else frozenset()
+
+    @property
+    def _docs_only(self) -> bool:
+        caps = self.client.capabilities
+        return caps is None or caps.docs_only
+
+    async def run(self) -> PushReport:
+        counts = await self.wc.read(outbox.counts)
+        total = counts[OpState.PENDING.value] + counts[OpState.BLOCKED.value]
+        self.hub.emit("push", 0, total)
+        while not self._stop:
+            self.cancel.check()
+            groups = await self.wc.read(outbox.ready, max_records=self.batch_records)
+            groups = [g for g in groups if (g.entity_type.value, g.entity_id) not in self._skip]
+            groups = await self._hold_unsendable(groups)
+            if not groups:
+                due = await self.wc.read(_next_due, set(self._skip))
+                if due is None:
+                    break
+                wait = _seconds_until(due)
+                if wait > self.max_wait:
+                    break
+                if wait > 0:
+                    await asyncio.sleep(wait)  # the backoff an operation asked for, not synchronisation
+                continue
+            claimed = await self.wc.write(_claim, groups, doing="claiming operations to send")
+            crashpoints.reach(crashpoints.AFTER_INFLIGHT_COMMIT)
+            results = await asyncio.gather(*(self._send_record(record) for record in claimed),
+                                           return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+            self.hub.emit("push", self.report.pushed, total)
+            if self.report.uncertain and self.after_uncertain is not None:
+                await self.after_uncertain()
+        return self.report
+
+    async def _hold_unsendable(self, groups: list[outbox.RecordOps]) -> list[outbox.RecordOps]:
+        sendable: list[outbox.RecordOps] = []
+        held: dict[str, list[str]] = {}
+        for group in groups:
+            first = group.ops[0]
+            reason = record_calls.unsendable_reason(first.entity_type, first.kind, self._ext)
+            if reason is None:
+                sendable.append(group)
+                continue
+            self._skip.add((group.entity_type.value, group.entity_id))
+            held.setdefault(reason, []).extend(op.op_id for op in group.ops)
+        for reason, op_ids in held.items():
+            self.report.waiting[reason] = self.report.waiting.get(reason, 0) + len(op_ids)
+            await self.wc.write(_set_waiting, op_ids, reason)
+        return sendable
+
+    async def _send_record(self, record: ClaimedRecord) -> None:
+        async with self._gate:
+            server_id, etag = record.server_id, record.etag
+            for index, claim in enumerate(record.ops):
+                if self._stop:
+                    unsent = [c.op.op_id for c in record.ops[index:]]
+                    reason = PAUSED if self.report.auth_paused else WAITING_FOR_EARLIER
+                    await self._commit.run(lambda c, ids=unsent, why=reason: _release(c, ids, why))
+                    return
+                ok, server_id, etag = await self._send_op(record, claim, server_id, etag)
+                if not ok:
+                    rest = [c.op.op_id for c in record.ops[index + 1:]]
+                    if rest:
+                        await self._commit.run(lambda c, ids=rest: _release(c, ids, WAITING_FOR_EARLIER))
+                    return
+
+    async def _send_op(self, record: ClaimedRecord, claim: ClaimedOp, server_id: str | None,
+                       etag: str | None) -> tuple[bool, str | None, str | None]:
+        op = claim.op
+        if claim.unresolved or (op.kind != OpKind.CREATE and server_id is None) or (
+                op.kind == OpKind.CREATE and record_calls.PATH_FIELDS.get(op.entity_type)
+                and not claim.parent_server_id):
+            await self._commit.run(lambda c: outbox.mark_retry(
+                c, op.op_id, "waits for a record the server does not have yet", 30.0))
+            return False, server_id, etag
+        try:
+            if op.kind == OpKind.CREATE:
+                return await self._create(claim, server_id, etag)
+            if op.kind == OpKind.UPDATE:
+                return await self._update(record, claim, server_id, etag)
+            if op.kind == OpKind.DELETE:
+                return await self._delete(record, claim, server_id, etag)
+            return await self._link(record, claim, server_id, etag)
+        except AuthError:
+            self._stop = True
+            self.report.auth_paused = True
+            await self._commit.run(lambda c: _release(c, [op.op_id], PAUSED))
+        except NotSupportedError as exc:
+            self._skip.add((record.entity_type.value, record.entity_id))
+            reason = f"{exc.message}; the change stays pending"
+            self.report.waiting[reason] = self.report.waiting.get(reason, 0) + 1
+            await self._commit.run(lambda c: _release(c, [op.op_id], reason))
+        except ForbiddenError as exc:
+            if self._docs_only:
+                # No /capabilities: the role is learned from the first 403; the copy turns read-only.
+                self._stop = True
+                self.report.read_only_reason = f"the server refused a change ({exc.message}); read-only role"
+                await self._commit.run(lambda c: _learn_viewer(c, op.op_id))
+            else:
+                await self._reject(op, exc)
+        except REJECTING as exc:
+            await self._reject(op, exc)
+        except OutcomeUnknownError as exc:
+            await self._uncertain(op, exc)
+        except ServerError as exc:
+            if op.kind == OpKind.CREATE:
+                # A 5xx to a POST may have come after the server acted: settle it like a lost answer.
+                await self._uncertain(op, exc)
+            else:
+                await self._transient(op, exc)
+        except ThrottledError as exc:
+            await self._transient(op, exc, exc.retry_after)
+        except SynqError as exc:  # network, bad answers, unexpected statuses: try again later
+            await self._transient(op, exc)
+        return False, server_id, etag
+
+    async def _reject(self, op: outbox.Operation, exc: StatusError) -> None:
+        self.report.rejected += 1
+        reason, status = _reason(exc), exc.status
+        await self._commit.run(lambda c: outbox.mark_rejected(c, op.op_id, reason, status))
+
+    async def _uncertain(self, op: outbox.Operation, exc: SynqError) -> None:
+        self.report.uncertain += 1
+        reason = _reason(exc)
+        await self._commit.run(lambda c: outbox.mark_uncertain(c, op.op_id, reason))
+
+    async def _transient(self, op: outbox.Operation, exc: SynqError, retry_after: float | None = None) -> None:
+        self.report.retried += 1
+        self.report.last_transient_error = _reason(exc)
+        delay = backoff_seconds(op.attempts + 1, retry_after)
+        status = exc.status if isinstance(exc, StatusError) else None
+        reason = _reason(exc)
+        await self._commit.run(lambda c: outbox.mark_retry(c, op.op_id, reason, delay, status))
+
+    async def _applied(self, op: outbox.Operation, record: dict[str, Any] | None, etag: str | None) -> None:
+        crashpoints.reach(crashpoints.AFTER_ANSWER_BEFORE_LOCAL_COMMIT)
+        await self._commit.run(lambda c: outbox.mark_applied(c, op.op_id, record, etag))
+        self.report.pushed += 1
+
+    async def _create(self, claim: ClaimedOp, server_id: str | None,
+                      etag: str | None) -> tuple[bool, str | None, str | None]:
+        op = claim.op
+        if op.entity_type in record_calls.PATH_FIELDS:
+            record, new_etag = await record_calls.create_child(
+                self.client, op.entity_type, str(claim.parent_server_id), claim.body, op.idempotency_key)
+        else:
+            record, new_etag = await record_calls.create(self.client, op.entity_type, claim.body,
+                                                         op.idempotency_key)
+        if record is None:  # a docs-only export: "export queued; Synq will notify you"
+            record = {"id": f"notify:{op.entity_id}", "status": "QUEUED"}
+        await self._applied(op, record, new_etag)
+        return True, str(record["id"]), new_etag
+
+    async def _update(self, record: ClaimedRecord, claim: ClaimedOp, server_id: str | None,
+                      etag: str | None) -> tuple[bool, str | None, str | None]:
+        op = claim.op
+        assert server_id is not None
+        use_etags = Ext.ETAGS in self._ext
+        if not use_etags or etag is None:
+            # No ETag to send: compare the server's record with the base before overwriting anything.
+            theirs, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
+            if theirs is None:
+                await self._conflict(op, None, None)
+                return False, server_id, etag
+            changed = await self.wc.read(_changed_since_base, op, theirs)
+            if changed:
+                await self._conflict(op, theirs, their_etag)
+                return False, server_id, etag
+            etag = their_etag
+        try:
+            answer, new_etag = await record_calls.update(self.client, op.entity_type, server_id, claim.body,
+                                                         etag if use_etags else None)
+        except PreconditionFailed:
+            theirs, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
+            await self._conflict(op, theirs, their_etag)
+            return False, server_id, etag
+        except NotFoundError:
+            await self._conflict(op, None, None)
+            return False, server_id, etag
+        await self._applied(op, answer, new_etag)
+        return True, server_id, new_etag
+
+    async def _conflict(self, op: outbox.Operation, theirs: dict[str, Any] | None, etag: str | None) -> None:
+        outcome = await self._commit.run(lambda c: outbox.mark_conflict(c, op.op_id, theirs, etag=etag))
+        if outcome.state == OpState.CONFLICT:
+            self.report.conflicts += 1
+
+    async def _delete(self, record: ClaimedRecord, claim: ClaimedOp, server_id: str | None,
+                      etag: str | None) -> tuple[bool, str | None, str | None]:
+        op = claim.op
+        assert server_id is not None
+        use_etags = Ext.ETAGS in self._ext
+        try:
+            await record_calls.delete(self.client, op.entity_type, server_id, etag if use_etags else None)
+        except NotFoundError:
+            pass  # already gone: the delete's goal is met
+        except PreconditionFailed:
+            # Changed on the server since we read it: the user deleted it on purpose; delete the current one.
+            _, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
+            try:
+                await record_calls.delete(self.client, op.entity_type, server_id, their_etag)
+            except NotFoundError:
+                pass
+        await self._applied(op, None, None)
+        return True, server_id, None
+
+    async def _link(self, record: ClaimedRecord, claim: ClaimedOp, server_id: str | None,
+                    etag: str | None) -> tuple[bool, str | None, str | None]:
+        op = claim.op
+        assert server_id is not None and claim.value_server_id is not None
+        if op.kind == OpKind.LINK:
+            try:
+                await record_calls.link(self.client, op.entity_type, server_id, claim.value_server_id,
+                                        op.idempotency_key)
+            except ConflictError:
+                pass  # linked already (an earlier attempt whose answer was lost)
+        else:
+            try:
+                await record_calls.unlink(self.client, op.entity_type, server_id, claim.value_server_id)
+            except NotFoundError:
+                pass
+        await self._applied(op, None, None)
+        return True, server_id, etag
+
+
+def _changed_since_base(connection: Connection, op: outbox.Operation, theirs: dict[str, Any]) -> bool:
+    """True when the server changed a field this operation sends since its base was read."""
+    current = local_fields(connection, op.entity_type, theirs)
+    base = op.base or {}
+    return any(name in current and name in base and current[name] != base[name] for name in op.payload)
+
+
+def _release(connection: Connection, op_ids: list[str], reason: str) -> None:
+    """IN_FLIGHT operations that were never sent go back to PENDING, due at once."""
+    for op_id in op_ids:
+        op = outbox.get(connection, op_id)
+        if op is not None and op.state in (OpState.IN_FLIGHT, OpState.PENDING):
+            outbox.mark_retry(connection, op_id, reason, 0.0)
+
+
+def _learn_viewer(connection: Connection, op_id: str) -> None:
+    _release(connection, [op_id], "kept: the server refused changes from this account (read-only role)")
+    sync_meta.set_meta(connection, sync_meta.ROLE, "VIEWER")
+
+
+def _reason(exc: SynqError) -> str:
+    return str(exc)
+
+
+def _seconds_until(stamp: str) -> float:
+    from datetime import UTC, datetime
+
+    try:
+        due = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        return 0.0
+    return max(0.0, (due - datetime.now(UTC)).total_seconds())
