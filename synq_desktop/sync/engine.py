@@ -133,7 +133,8 @@ class SyncEngine:
     async def _run(self, push: bool, pull: bool) -> SyncSummary:
         summary = SyncSummary()
         self.hub.emit("connect", 0, 1)
-        caps = await self.client.connect()
+        # A client the caller already connected keeps its probe (one request fewer per timer sync).
+        caps = self.client.capabilities or await self.client.connect()
         await self.wc.write(_record_run, {"ext": sorted(caps.ext), "docs_only": caps.docs_only}, caps.role)
         read_only = await self.wc.read(sync_meta.is_read_only)
         if read_only:
