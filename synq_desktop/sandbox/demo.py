@@ -199,6 +199,8 @@ _COLORS: tuple[tuple[str, str], ...] = (
 )
 
 # Materials by section (the middle level), so a bowl is never made of velvet.
+_COLOR_SLUGS = {name: slugify(name) for name, _code in _COLORS}
+
 _MATERIALS = {
     "Men": ("Merino Wool", "Organic Cotton", "Linen", "Recycled Polyester", "Gore-Tex"),
     "Women": ("Merino Wool", "Organic Cotton", "Linen", "Silk", "Cashmere Blend", "Recycled Polyester"),
@@ -325,6 +327,7 @@ class _Builder:
     def __init__(self, seed: int, until: datetime) -> None:
         self.rng = random.Random(seed)
         self.until = until.astimezone(UTC)
+        self._until_us = int(self.until.timestamp() * 1_000_000)
         self._days: dict[int, str] = {}
 
     def uid(self) -> str:
@@ -337,8 +340,7 @@ class _Builder:
 
     def stamp(self, seconds_before: float) -> str:
         """ISO 8601 UTC with `Z`, fixed width (like the server clock), `seconds_before` until."""
-        micros_before = int(seconds_before * 1_000_000)
-        moment_us = int(self.until.timestamp() * 1_000_000) - micros_before
+        moment_us = self._until_us - int(seconds_before * 1_000_000)
         seconds, micros = divmod(moment_us, 1_000_000)
         day, rest = divmod(seconds, 86400)
         date = self._days.get(day)
@@ -408,14 +410,19 @@ def generate_catalog(n_products: int = 500, seed: int = 0, until: datetime | Non
         cat.attributes.append({"id": attr_ids[slug], "name": name, "slug": slug, "type": kind,
                                "created_at": created, "updated_at": updated})
     values: dict[tuple[str, str], str] = {}  # (attribute slug, value slug) -> value id
+    by_label: dict[tuple[str, str], str] = {}  # (attribute slug, label) -> value id: skips slugify
 
     def value_id(attr_slug: str, label: str) -> str:
+        found = by_label.get((attr_slug, label))
+        if found is not None:
+            return found
         key = (attr_slug, slugify(label))
         found = values.get(key)
         if found is None:
             found = values[key] = b.uid()
             cat.attribute_values.append({"id": found, "attribute_id": attr_ids[attr_slug], "value": label,
                                          "slug": key[1], "created_at": taxonomy_stamps()[0]})
+        by_label[(attr_slug, label)] = found
         return found
 
     for color, _code in _COLORS:
@@ -613,7 +620,7 @@ def generate_catalog(n_products: int = 500, seed: int = 0, until: datetime | Non
         for color, variant_id in variant_ids_by_color.items():
             m_created = created_age - rng.uniform(0, min(created_age, 86400))
             cat.media.append({"id": b.uid(), "product_id": product_id, "variant_id": variant_id,
-                              "url": f"/files/demo/{image_base}-{slugify(color)}.png",
+                              "url": f"/files/demo/{image_base}-{_COLOR_SLUGS[color]}.png",
                               "alt_text": f"{title or noun} in {color}", "sort_order": media_position,
                               "created_at": b.stamp(m_created), "updated_at": b.stamp(m_created * rng.random())})
             media_position += 1

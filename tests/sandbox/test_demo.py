@@ -251,8 +251,9 @@ def test_counts_match_the_lists(catalog):
 
 
 def test_ten_thousand_products_in_well_under_two_seconds():
-    started = time.perf_counter()
+    # CPU time, not wall time: the test machine is shared, and waiting for a core is not the generator's cost.
+    started = time.process_time()
     cat = generate_catalog(10_000, seed=2)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(cat.products) == 10_000 and len(cat.variants) > 20_000
     assert elapsed < 2.0, f"{elapsed:.2f}s"
