@@ -174,8 +174,8 @@ def build_router(ext: bool) -> APIRouter:
     def create_group(request: Request, body: GroupCreate, caller: CallerDep) -> JSONResponse:
         runtime = runtime_of(request)
         with runtime.store.session() as session:
-            ids = body.attribute_ids if ext else []
-            _check_ids(session, db.Attribute, caller, ids or [], "attribute_ids")
+            ids = body.attribute_ids or []  # documented (unlike a template's id lists, which are EXT)
+            _check_ids(session, db.Attribute, caller, ids, "attribute_ids")
             now = runtime.clock.now()
             row = db.AttributeGroup(id=str(uuid.uuid4()), tenant_id=caller.tenant_id, org_id=caller.org_id,
                                     name=body.name, description=body.description, attribute_ids=_json_list(ids),

@@ -19,7 +19,7 @@ from synq_desktop.sandbox import audit, db, jobs
 from synq_desktop.sandbox.runtime import Caller, SandboxRuntime
 
 log = logging.getLogger(__name__)
-FAST_BATCH = 200
+FAST_BATCH = 50  # items per transaction when unthrottled: keeps the lock short for requests
 MAX_ERRORS_KEPT = 1000
 IDLE_POLL_S = 0.5
 
