@@ -34,11 +34,13 @@ def refresh(connection: Connection, entity_type: EntityType | str, local_ids: It
     if et not in CHECKED:
         return
     ids = list(dict.fromkeys(i for i in local_ids if i))
+    table = _TABLES[et]
+    columns = [table.c[name] for name in _COLUMNS[et]]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        results = _CHECKERS[et](connection, chunk)
+        rows = [dict(r._mapping) for r in connection.execute(select(*columns).where(table.c.local_id.in_(chunk)))]
+        results = _CHECKERS[et](connection, rows, True)
         if results:
-            table = _TABLES[et]
             connection.execute(
                 update(table).where(table.c.local_id == bindparam("b_id")).values(
                     issue_level=bindparam("b_level"), issues=bindparam("b_issues")),
@@ -46,13 +48,22 @@ def refresh(connection: Connection, entity_type: EntityType | str, local_ids: It
             )
 
 
-def _products(connection: Connection, ids: list[str]) -> dict[str, tuple[int, Any]]:
-    p = schema.products
-    rows = connection.execute(select(p.c.local_id, p.c.title, p.c.description, p.c.variant_count,
-                                     p.c.template_id).where(p.c.local_id.in_(ids))).all()
-    required = _missing_required(connection, [(r.local_id, r.template_id) for r in rows if r.template_id])
-    return {r.local_id: _encode(rules.check_product(r.title, r.description, r.variant_count,
-                                                    required.get(r.local_id, ())))
+def evaluate(connection: Connection, entity_type: EntityType | str,
+             rows: list[dict[str, Any]]) -> dict[str, tuple[int, list[dict[str, Any]] | None]]:
+    """Findings for rows about to be inserted (dicts with the record's columns): no read-back, no
+    second write. Returns local id -> (issue_level, issues)."""
+    et = EntityType(entity_type)
+    if et not in CHECKED or not rows:
+        return {}
+    return _CHECKERS[et](connection, rows, False)
+
+
+def _products(connection: Connection, rows: list[dict[str, Any]], stored: bool) -> dict[str, tuple[int, Any]]:
+    with_template = [(r["local_id"], r["template_id"]) for r in rows if r.get("template_id")]
+    required = _missing_required(connection, with_template)
+    return {r["local_id"]: _encode(rules.check_product(r.get("title"), r.get("description"),
+                                                       r.get("variant_count") or 0,
+                                                       required.get(r["local_id"], ())))
             for r in rows}
 
 
@@ -83,42 +94,58 @@ def _missing_required(connection: Connection, products: list[tuple[str, str]]) -
     }
 
 
-def _variants(connection: Connection, ids: list[str]) -> dict[str, tuple[int, Any]]:
+def _variants(connection: Connection, rows: list[dict[str, Any]], stored: bool) -> dict[str, tuple[int, Any]]:
     v = schema.variants
-    rows = connection.execute(select(v.c.local_id, v.c.sku, v.c.barcode, v.c.price, v.c.currency,
-                                     v.c.cost_price).where(v.c.local_id.in_(ids))).all()
-    skus = {r.sku for r in rows if r.sku}
+    skus = [r["sku"] for r in rows if r.get("sku")]
     taken: set[str] = set()
     if skus:
-        taken = {s.upper() for s in connection.execute(
-            select(v.c.sku).where(v.c.deleted == 0, v.c.sku.in_(skus)).group_by(v.c.sku).having(
-                func.count() > 1)).scalars()}
-    return {r.local_id: _encode(rules.check_variant(r.sku, r.barcode, r.price, r.currency, r.cost_price,
-                                                    sku_taken=bool(r.sku) and r.sku.upper() in taken))
+        # Stored rows count themselves once: a SKU is taken when it appears more than once in all.
+        in_db = connection.execute(select(v.c.sku, func.count()).where(v.c.deleted == 0, v.c.sku.in_(set(skus)))
+                                   .group_by(v.c.sku)).all()
+        seen: dict[str, int] = {}
+        for sku, n in in_db:
+            seen[sku.upper()] = seen.get(sku.upper(), 0) + n
+        if not stored:
+            for sku in skus:
+                seen[sku.upper()] = seen.get(sku.upper(), 0) + 1
+        taken = {sku for sku, n in seen.items() if n > 1}
+    return {r["local_id"]: _encode(rules.check_variant(r.get("sku"), r.get("barcode"), r.get("price"),
+                                                       r.get("currency"), r.get("cost_price"),
+                                                       sku_taken=bool(r.get("sku")) and r["sku"].upper() in taken))
             for r in rows}
 
 
-def _media(connection: Connection, ids: list[str]) -> dict[str, tuple[int, Any]]:
-    m = schema.media
-    return {r.local_id: _encode(rules.check_media(r.alt_text))
-            for r in connection.execute(select(m.c.local_id, m.c.alt_text).where(m.c.local_id.in_(ids)))}
+def _media(connection: Connection, rows: list[dict[str, Any]], stored: bool) -> dict[str, tuple[int, Any]]:
+    return {r["local_id"]: _encode(rules.check_media(r.get("alt_text"))) for r in rows}
 
 
 def _slugged(table: Any) -> Any:
-    def check(connection: Connection, ids: list[str]) -> dict[str, tuple[int, Any]]:
-        rows = connection.execute(select(table.c.local_id, table.c.slug).where(table.c.local_id.in_(ids))).all()
-        slugs = {r.slug for r in rows if r.slug}
-        dupes = set(connection.execute(select(table.c.slug).where(table.c.deleted == 0, table.c.slug.in_(slugs))
-                                       .group_by(table.c.slug).having(func.count() > 1)).scalars()) if slugs else set()
+    def check(connection: Connection, rows: list[dict[str, Any]], stored: bool) -> dict[str, tuple[int, Any]]:
+        slugs = [r["slug"] for r in rows if r.get("slug")]
+        seen: dict[str, int] = {}
+        if slugs:
+            for slug, n in connection.execute(select(table.c.slug, func.count()).where(
+                    table.c.deleted == 0, table.c.slug.in_(set(slugs))).group_by(table.c.slug)):
+                seen[slug] = n
+            if not stored:
+                for slug in slugs:
+                    seen[slug] = seen.get(slug, 0) + 1
         out: dict[str, tuple[int, Any]] = {}
         for r in rows:
-            finding = rules.check_slug(r.slug, taken=r.slug in dupes)
-            out[r.local_id] = _encode([finding] if finding else [])
+            finding = rules.check_slug(r.get("slug"), taken=seen.get(r.get("slug") or "", 0) > 1)
+            out[r["local_id"]] = _encode([finding] if finding else [])
         return out
     return check
 
 
 _TABLES = {EntityType.PRODUCT: schema.products, EntityType.VARIANT: schema.variants, EntityType.MEDIA: schema.media,
            EntityType.CATEGORY: schema.categories, EntityType.ATTRIBUTE: schema.attributes}
+_COLUMNS = {
+    EntityType.PRODUCT: ("local_id", "title", "description", "variant_count", "template_id"),
+    EntityType.VARIANT: ("local_id", "sku", "barcode", "price", "currency", "cost_price"),
+    EntityType.MEDIA: ("local_id", "alt_text"),
+    EntityType.CATEGORY: ("local_id", "slug"),
+    EntityType.ATTRIBUTE: ("local_id", "slug"),
+}
 _CHECKERS = {EntityType.PRODUCT: _products, EntityType.VARIANT: _variants, EntityType.MEDIA: _media,
              EntityType.CATEGORY: _slugged(schema.categories), EntityType.ATTRIBUTE: _slugged(schema.attributes)}

@@ -125,6 +125,10 @@ def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[s
                         "remote_deleted": 0, **theirs, **server_values})
         touched.append(row.local_id)
     if inserts:
+        evaluated = findings.evaluate(connection, spec.type, inserts)
+        if evaluated:
+            for values in inserts:
+                values["issue_level"], values["issues"] = evaluated[values["local_id"]]
         for group in _group_by_keys(inserts).values():
             connection.execute(insert(table), group)
         report.inserted += len(inserts)
@@ -133,8 +137,9 @@ def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[s
             values = {k: bindparam(k) for k in keys if k != "b_local_id"}
             connection.execute(update(table).where(table.c.local_id == bindparam("b_local_id")).values(values), group)
         report.updated += len(updates)
-    findings.refresh(connection, spec.type, touched)
-    if spec.type == EntityType.VARIANT:
+    inserted = {values["local_id"] for values in inserts}
+    findings.refresh(connection, spec.type, [i for i in touched if i not in inserted])
+    if spec.type == EntityType.VARIANT:  # NO_VARIANTS of their products may be gone
         products = {str(r["product_id"]) for r in inserts + updates if r.get("product_id")}
         findings.refresh(connection, EntityType.PRODUCT, products)
 

@@ -1,7 +1,12 @@
 """Timestamps as the working copy stores them: ISO 8601 UTC, fixed width, so text order is time order."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+
+# The common server form ("2024-11-15T11:00:00Z", "...:00.123Z"): padded without parsing (pulls
+# normalise tens of thousands of these).
+_ZULU = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?Z$")
 
 
 def format_time(moment: datetime) -> str:
@@ -20,6 +25,9 @@ def normalize_time(value: object) -> str | None:
     if isinstance(value, datetime):
         return format_time(value if value.tzinfo else value.replace(tzinfo=UTC))
     text = str(value).strip()
+    match = _ZULU.match(text)
+    if match:
+        return f"{match.group(1)}.{(match.group(2) or '').ljust(6, '0')}Z"
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:

@@ -36,19 +36,19 @@ DERIVED_SQL = [
         VALUES ('delete', old.rowid, old.title, old.description);
         INSERT INTO products_fts(rowid, title, description) VALUES (new.rowid, new.title, new.description);
     END""",
-    # SKUs and barcodes of variants: a search finds the products whose variants match.
+    # SKUs of variants: a search finds the products whose variants match (barcodes are matched whole,
+    # through their index: indexing their trigrams would double the cost of writing a variant).
     """CREATE VIRTUAL TABLE variants_fts USING fts5(
-        sku, barcode, content='variants', content_rowid='rowid', tokenize='trigram')""",
+        sku, content='variants', content_rowid='rowid', tokenize='trigram')""",
     """CREATE TRIGGER variants_fts_ai AFTER INSERT ON variants BEGIN
-        INSERT INTO variants_fts(rowid, sku, barcode) VALUES (new.rowid, new.sku, new.barcode);
+        INSERT INTO variants_fts(rowid, sku) VALUES (new.rowid, new.sku);
     END""",
     """CREATE TRIGGER variants_fts_ad AFTER DELETE ON variants BEGIN
-        INSERT INTO variants_fts(variants_fts, rowid, sku, barcode) VALUES ('delete', old.rowid, old.sku, old.barcode);
+        INSERT INTO variants_fts(variants_fts, rowid, sku) VALUES ('delete', old.rowid, old.sku);
     END""",
-    """CREATE TRIGGER variants_fts_au AFTER UPDATE OF sku, barcode ON variants
-    WHEN old.sku IS NOT new.sku OR old.barcode IS NOT new.barcode BEGIN
-        INSERT INTO variants_fts(variants_fts, rowid, sku, barcode) VALUES ('delete', old.rowid, old.sku, old.barcode);
-        INSERT INTO variants_fts(rowid, sku, barcode) VALUES (new.rowid, new.sku, new.barcode);
+    """CREATE TRIGGER variants_fts_au AFTER UPDATE OF sku ON variants WHEN old.sku IS NOT new.sku BEGIN
+        INSERT INTO variants_fts(variants_fts, rowid, sku) VALUES ('delete', old.rowid, old.sku);
+        INSERT INTO variants_fts(rowid, sku) VALUES (new.rowid, new.sku);
     END""",
     # products.variant_count counts live variants.
     """CREATE TRIGGER variants_count_ai AFTER INSERT ON variants WHEN new.deleted = 0 BEGIN
@@ -242,7 +242,7 @@ def upgrade() -> None:
     with op.batch_alter_table('categories', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_categories_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_categories_slug'), ['slug'], unique=False)
-        batch_op.create_index('ix_categories_sort_name', ['name', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
+        batch_op.create_index('ix_categories_sort_name', ['deleted', 'name', 'local_id'], unique=False)
 
     op.create_table('conflicts',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -367,17 +367,18 @@ def upgrade() -> None:
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_category_id'), ['category_id'], unique=False)
-        batch_op.create_index('ix_products_sort_brand_sort', ['brand_sort', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_category_sort', ['category_sort', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_created_at', ['created_at', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_data_quality_score', ['data_quality_score', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_issue_level', ['issue_level', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_status', ['status', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_sync_state', ['sync_state', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_template_sort', ['template_sort', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_title', ['title', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_updated_at', ['updated_at', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_products_sort_variant_count', ['variant_count', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
+        batch_op.create_index('ix_products_live_category', ['deleted', 'category_id'], unique=False)
+        batch_op.create_index('ix_products_sort_brand_sort', ['deleted', 'brand_sort', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_category_sort', ['deleted', 'category_sort', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_created_at', ['deleted', 'created_at', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_data_quality_score', ['deleted', 'data_quality_score', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_issue_level', ['deleted', 'issue_level', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_status', ['deleted', 'status', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_sync_state', ['deleted', 'sync_state', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_template_sort', ['deleted', 'template_sort', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_title', ['deleted', 'title', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_updated_at', ['deleted', 'updated_at', 'local_id'], unique=False)
+        batch_op.create_index('ix_products_sort_variant_count', ['deleted', 'variant_count', 'local_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_template_id'), ['template_id'], unique=False)
 
     op.create_table('saved_views',
@@ -482,16 +483,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('variants', schema=None) as batch_op:
         batch_op.create_index('ix_variants_product', ['product_id', 'local_id'], unique=False)
-        batch_op.create_index('ix_variants_sort_barcode', ['barcode', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_variants_sort_currency', ['currency', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_variants_sort_data_quality_score', ['data_quality_score', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_variants_sort_issue_level', ['issue_level', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_variants_sort_price', ['price', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_variants_sort_sku', ['sku', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_variants_sort_sync_state', ['sync_state', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-        batch_op.create_index('ix_variants_sort_updated_at', ['updated_at', 'local_id'], unique=False, sqlite_where=sa.text('deleted = 0'))
-
-
+        batch_op.create_index('ix_variants_barcode', ['barcode'], unique=False)
+        batch_op.create_index('ix_variants_sku', ['sku'], unique=False)
     for statement in DERIVED_SQL:
         op.execute(statement)
 
@@ -499,14 +492,8 @@ def downgrade() -> None:
     for statement in DERIVED_DROPS:
         op.execute(statement)
     with op.batch_alter_table('variants', schema=None) as batch_op:
-        batch_op.drop_index('ix_variants_sort_updated_at', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_variants_sort_sync_state', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_variants_sort_sku', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_variants_sort_price', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_variants_sort_issue_level', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_variants_sort_data_quality_score', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_variants_sort_currency', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_variants_sort_barcode', sqlite_where=sa.text('deleted = 0'))
+        batch_op.drop_index('ix_variants_sku')
+        batch_op.drop_index('ix_variants_barcode')
         batch_op.drop_index('ix_variants_product')
 
     op.drop_table('variants')
@@ -525,17 +512,18 @@ def downgrade() -> None:
     op.drop_table('saved_views')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_template_id'))
-        batch_op.drop_index('ix_products_sort_variant_count', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_updated_at', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_title', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_template_sort', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_sync_state', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_status', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_issue_level', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_data_quality_score', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_created_at', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_category_sort', sqlite_where=sa.text('deleted = 0'))
-        batch_op.drop_index('ix_products_sort_brand_sort', sqlite_where=sa.text('deleted = 0'))
+        batch_op.drop_index('ix_products_sort_variant_count')
+        batch_op.drop_index('ix_products_sort_updated_at')
+        batch_op.drop_index('ix_products_sort_title')
+        batch_op.drop_index('ix_products_sort_template_sort')
+        batch_op.drop_index('ix_products_sort_sync_state')
+        batch_op.drop_index('ix_products_sort_status')
+        batch_op.drop_index('ix_products_sort_issue_level')
+        batch_op.drop_index('ix_products_sort_data_quality_score')
+        batch_op.drop_index('ix_products_sort_created_at')
+        batch_op.drop_index('ix_products_sort_category_sort')
+        batch_op.drop_index('ix_products_sort_brand_sort')
+        batch_op.drop_index('ix_products_live_category')
         batch_op.drop_index(batch_op.f('ix_products_category_id'))
         batch_op.drop_index(batch_op.f('ix_products_brand_id'))
 
@@ -563,7 +551,7 @@ def downgrade() -> None:
 
     op.drop_table('conflicts')
     with op.batch_alter_table('categories', schema=None) as batch_op:
-        batch_op.drop_index('ix_categories_sort_name', sqlite_where=sa.text('deleted = 0'))
+        batch_op.drop_index('ix_categories_sort_name')
         batch_op.drop_index(batch_op.f('ix_categories_slug'))
         batch_op.drop_index(batch_op.f('ix_categories_parent_id'))
 
