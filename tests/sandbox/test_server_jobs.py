@@ -125,3 +125,28 @@ def test_a_job_interrupted_by_a_kill_resumes_after_restart(tmp_path):
             assert done["status"] == "COMPLETED" and done["processed_items"] == 60
             titles = [p["title"] for p in api.get("/products", params={"limit": 100}).json()]
             assert sorted(titles) == sorted(f"Item {i}" for i in range(60)), "each item exactly once"
+
+
+def test_an_export_resumed_after_restart_writes_each_product_once(tmp_path):
+    from dataclasses import replace
+
+    from tests.support.sandbox import start_sandbox
+
+    database = tmp_path / "export.sqlite"
+    with start_sandbox(database=database, job_rate=10) as first:
+        creds = first.mint("ADMIN")
+        with creds.client() as api:
+            ids = {api.post("/products", json={"title": f"E{i}"}).json()["id"] for i in range(25)}
+            job = api.post("/export", json={"format": "jsonl"}).json()
+            deadline = time.monotonic() + 20
+            while api.get(f"/bulk-jobs/{job['id']}").json()["processed_items"] < 3:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    export_file = tmp_path / "export.sqlite.files" / "exports" / f"{job['id']}.jsonl"
+    with export_file.open("ab") as handle:  # bytes of a batch whose commit never happened
+        handle.write(b'{"id": "half-written')
+    with start_sandbox(database=database, job_rate=0) as second, replace(creds, url=second.url).client() as api:
+        done = wait_job(api, job["id"])
+        assert done["status"] == "COMPLETED" and done["result_url"].startswith(second.url)
+        lines = httpx.get(done["result_url"], headers=creds.headers).text.splitlines()
+        assert sorted(json.loads(line)["id"] for line in lines) == sorted(ids)
