@@ -30,8 +30,9 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _read_aliases(name: str) -> AliasChoices:
-    return AliasChoices(name, camel(name))
+def _read_aliases(name: str) -> AliasChoices | str:
+    other = camel(name)
+    return AliasChoices(name, other) if other != name else name
 
 
 def _money(value: object) -> object:
