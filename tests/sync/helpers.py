@@ -21,18 +21,18 @@ def client_for(creds: Any, **kwargs: Any) -> SynqClient:
 
 
 async def _sync(wc: WorkingCopy, creds: Any, lock_dir: Path | None, events: list[Any] | None,
-                **engine_kwargs: Any) -> SyncSummary:
+                pull: bool = True, **engine_kwargs: Any) -> SyncSummary:
     async with client_for(creds) as client:
         engine = SyncEngine(wc, client, lock_dir=lock_dir, **engine_kwargs)
         if events is not None:
             engine.subscribe(events.append)
-        return await engine.run()
+        return await engine.run(pull=pull)
 
 
 def sync(wc: WorkingCopy, creds: Any, *, lock_dir: Path | None = None, events: list[Any] | None = None,
-         **engine_kwargs: Any) -> SyncSummary:
+         pull: bool = True, **engine_kwargs: Any) -> SyncSummary:
     engine_kwargs.setdefault("max_wait", 5.0)
-    return asyncio.run(_sync(wc, creds, lock_dir, events, **engine_kwargs))
+    return asyncio.run(_sync(wc, creds, lock_dir, events, pull, **engine_kwargs))
 
 
 def server_get(creds: Any, path: str, **params: Any) -> Any:
