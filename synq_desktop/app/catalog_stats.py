@@ -12,14 +12,15 @@ class StatsError(Exception):
     """The server did not give usable counts; the message is for a person (never holds the token)."""
 
 
-def _client(conn: Connection) -> SynqClient:
+def build_client(conn: Connection) -> SynqClient:
+    """A client for `conn`. Building one loads the TLS trust store (about 70 ms here): call it off the
+    GUI thread (`loop.run_in_executor(None, build_client, conn)`)."""
     return SynqClient(conn.base_url, conn.token, conn.tenant_id, conn.org_id)
 
 
 async def fetch_stats(conn: Connection) -> dict[str, int]:
     """Every integer count of GET /stats, keyed snake_case."""
-    # Building a client loads the TLS trust store (about 70 ms here): done off the GUI thread.
-    client = await asyncio.get_running_loop().run_in_executor(None, _client, conn)
+    client = await asyncio.get_running_loop().run_in_executor(None, build_client, conn)
     try:
         stats = await client.get_stats()
     except SynqError as exc:

@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync would pick PyQt5 if present (QT-NOTES.md)
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from synq_desktop.app.catalog_stats import StatsError, fetch_stats
+from synq_desktop.app.catalog_stats import StatsError, build_client, fetch_stats
 from synq_desktop.app.connection import Connection
 from synq_desktop.app.embedded_sandbox import DEFAULT_DEMO_PRODUCTS, EmbeddedSandbox
 from synq_desktop.app.loop_stalls import LoopStallMonitor
@@ -36,15 +37,23 @@ from synq_desktop.app.profiles import (
     store_token,
     token_for,
 )
+from synq_desktop.store.working_copy import WorkingCopy
+from synq_desktop.ui.catalog_editor import CatalogEditor
+from synq_desktop.ui.conflict_dialog import ConflictResolverDialog
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.first_run import FirstRunChoice, FirstRunDialog
 from synq_desktop.ui.main_window import MainWindow
+from synq_desktop.ui.store_catalog_source import StoreCatalogSource
+from synq_desktop.ui.sync_control import NoSync
 
 log = logging.getLogger(__name__)
 
 QUIT_AFTER_READY_ENV = "SYNQ_DESKTOP_QUIT_AFTER_READY"
 READY_LINE = "SYNQ_DESKTOP_READY"
 FAILED_LINE = "SYNQ_DESKTOP_FAILED"
+WORKING_COPY_FILE = "catalog.sqlite"
+LAYOUT_FILE = "layout.ini"
+SCREENSHOT_WAIT_S = 60.0
 # A PNG path: once the catalog is shown, the window is saved there (screenshots for docs and reviews).
 SCREENSHOT_ENV = "SYNQ_DESKTOP_SCREENSHOT"
 
@@ -94,6 +103,10 @@ class DesktopSession:
         self.window: MainWindow | None = None
         self.sandbox: EmbeddedSandbox | None = None
         self.connection: Connection | None = None
+        self.working_copy: WorkingCopy | None = None
+        self.client: object | None = None
+        self.sync: object | None = None
+        self.editor: CatalogEditor | None = None
         self.stalls = LoopStallMonitor()
         self.ready = asyncio.Event()
         self.finished = asyncio.Event()
@@ -118,7 +131,21 @@ class DesktopSession:
         return self.exit_status
 
     async def _shutdown(self) -> None:
+        """Stop in order: the sync (interrupted safely), the client, the working copy, the server."""
         self.stalls.stop()
+        loop = asyncio.get_running_loop()
+        close_sync = getattr(self.sync, "close", None)
+        if close_sync is not None:
+            await close_sync()
+        if self.editor is not None:
+            with contextlib.suppress(Exception):
+                await self.editor.writes.drain()
+        aclose = getattr(self.client, "aclose", None)
+        if aclose is not None:
+            with contextlib.suppress(Exception):
+                await aclose()
+        if self.working_copy is not None:
+            await loop.run_in_executor(None, self.working_copy.close)
         if self.sandbox is not None:
             await self.sandbox.stop()
         self.finished.set()
@@ -190,14 +217,14 @@ class DesktopSession:
         conn = await self.sandbox.start()
         save_profile(Profile(DEMO_PROFILE, conn.base_url, conn.tenant_id, conn.org_id, sandbox=True))
         remember_last(DEMO_PROFILE)
-        await self._show_catalog(conn)
+        await self._show_catalog(conn, DEMO_PROFILE)
 
     async def _open_remote(self, profile: Profile, token: str) -> None:
         assert self.window is not None
         self.window.set_profile_title(f"{profile.name} ({profile.base_url})")
-        await self._show_catalog(Connection(profile.base_url, profile.tenant_id, profile.org_id, token))
+        await self._show_catalog(Connection(profile.base_url, profile.tenant_id, profile.org_id, token), profile.name)
 
-    async def _show_catalog(self, conn: Connection) -> None:
+    async def _show_catalog(self, conn: Connection, profile_name: str) -> None:
         assert self.window is not None
         self.connection = conn
         self.window.show_busy("Loading the catalog…")
@@ -207,15 +234,72 @@ class DesktopSession:
             self._problem(str(exc))
             return
         self.window.show_stats(stats)
+        await self._open_editor(conn, profile_name)
         self.ready.set()
         shot = os.environ.get(SCREENSHOT_ENV)
         if shot:
-            await asyncio.sleep(0)  # let the window paint its new page first
+            await self._settle_for_screenshot()
             self.window.grab().save(shot)
         if self.options.quit_after_ready:
             counts = " ".join(f"{k}={v}" for k, v in sorted(self.window.counts.counts().items()))
             print(f"{READY_LINE} max_gui_stall_ms={self.stalls.max_stall_ms:.0f} {counts}", flush=True)
             self.window.close()
+
+
+    async def _open_editor(self, conn: Connection, profile_name: str) -> None:
+        """The working copy of the profile, the sync engine over it, and the editor in the window."""
+        assert self.window is not None
+        directory = profile_dir(profile_name)
+        loop = asyncio.get_running_loop()
+        copy = self.working_copy = await loop.run_in_executor(None, WorkingCopy.open, directory / WORKING_COPY_FILE)
+        self.client = await loop.run_in_executor(None, build_client, conn)
+        self.sync = self._sync_control(copy, directory)
+        source = StoreCatalogSource(copy)
+        editor = self.editor = CatalogEditor(source, self.sync)  # type: ignore[arg-type]
+        self.window.set_catalog_editor(editor, editor.sync_bar, editor.message)
+        editor.sync_bar.conflicts_clicked.connect(lambda: self._open_conflicts(source))
+        self.window.restore_layout(QSettings(str(directory / LAYOUT_FILE), QSettings.Format.IniFormat))
+        await editor.start()
+        start = getattr(self.sync, "start_sync", None)
+        if start is not None:
+            start()
+
+    def _sync_control(self, copy: WorkingCopy, directory: object) -> object:
+        try:
+            from synq_desktop.app.engine_sync_control import EngineSyncControl
+            from synq_desktop.sync.engine import SyncEngine
+        except ImportError:
+            log.warning("no sync engine available: the catalog stays local")
+            return NoSync()
+        return EngineSyncControl(SyncEngine(copy, self.client, lock_dir=directory))  # type: ignore[arg-type]
+
+    def _open_conflicts(self, source: StoreCatalogSource) -> None:
+        assert self.window is not None and self.editor is not None
+        dialog = ConflictResolverDialog(source, self.window)
+        editor = self.editor
+        dialog.resolved.connect(editor.sync_bar.refresh_counts)
+        dialog.resolved.connect(editor.products.reload)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.reload()
+        dialog.open()
+
+    async def _settle_for_screenshot(self) -> None:
+        """Wait (bounded) for the first sync and the first page of rows, so the shot shows data."""
+        deadline = asyncio.get_running_loop().time() + SCREENSHOT_WAIT_S
+        wait_idle = getattr(self.sync, "wait_idle", None)
+        if wait_idle is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wait_idle(), SCREENSHOT_WAIT_S)
+        editor = self.editor
+        assert editor is not None
+        while asyncio.get_running_loop().time() < deadline:
+            rows = editor.products.rowCount()
+            if rows and editor.products.all_loaded(0, min(rows, 30) - 1) and not editor.products._loading:
+                break
+            await asyncio.sleep(0.05)
+        if rows:
+            editor.grid.selectRow(0)
+        await asyncio.sleep(0.3)  # a screenshot, not a test: let the variant grid and the paint settle
 
 
 def run(argv: list[str]) -> int:

@@ -43,7 +43,7 @@ from synq_desktop.ui.product_table_model import (
     ProductTableModel,
     validate_cell,
 )
-from synq_desktop.ui.sync_control import SyncControl
+from synq_desktop.ui.sync_control import SyncControl, SyncStatus
 from synq_desktop.ui.sync_status_bar import SyncStatusBar
 from synq_desktop.ui.variant_table_model import COLUMNS as VARIANT_COLUMNS
 from synq_desktop.ui.variant_table_model import VariantTableModel
@@ -123,7 +123,7 @@ class CatalogEditor(QWidget):
         self.splitter.addWidget(self.grid)
         self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([240, 760, 420])
+        self.splitter.setSizes([230, 830, 380])
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -137,6 +137,9 @@ class CatalogEditor(QWidget):
         self._actions()
         self._focus_order()
         self._wire()
+        self._was_syncing = False
+        self.syncs_seen = 0
+        self._unsubscribe_sync = sync.subscribe(self._sync_status)
 
     # -- set-up ----------------------------------------------------------------------------------
     def _actions(self) -> None:
@@ -180,7 +183,6 @@ class CatalogEditor(QWidget):
             assert isinstance(delegate, ValidatingDelegate)
             delegate.message.connect(self.message)
         self.writes.written.connect(self._after_write)
-        self.sync_bar.summary_changed.connect(self._summary_changed)
 
     def _spawn(self, coro: object) -> asyncio.Future[object]:
         task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
@@ -225,12 +227,19 @@ class CatalogEditor(QWidget):
         if chosen != self.variants.product_ids:
             self.variants.show_products(chosen)
 
+    def _sync_status(self, status: SyncStatus) -> None:
+        """After each sync the working copy holds the server's changes: show them."""
+        if self._was_syncing and not status.syncing:
+            self.syncs_seen += 1
+            self.products.reload()
+            self.categories.reload()
+            self.variants.reload()
+        self._was_syncing = status.syncing
+        self.set_read_only(status.role == "VIEWER")
+
     def _after_write(self) -> None:
         if self.writes.outstanding == 0:
             self.sync_bar.refresh_counts()
-
-    def _summary_changed(self) -> None:
-        self.set_read_only(self.sync_bar.status.role == "VIEWER")
 
     def set_read_only(self, read_only: bool) -> None:
         """A VIEWER's copy: nothing editable, nothing draggable, no new-variant row."""

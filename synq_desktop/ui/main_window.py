@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle(WINDOW_TITLE)
-        self.resize(1200, 780)
+        self.resize(1440, 860)
         self._stack = QStackedWidget(self)
         self._busy = _BusyPage(self._stack)
         self.tabs = QTabWidget(self._stack)

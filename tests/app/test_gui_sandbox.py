@@ -104,3 +104,27 @@ def test_token_is_never_written_to_the_profile_directory(qloop, qtbot, tmp_path:
     assert _close(qtbot, session, task) == 0
     for path in tmp_path.rglob("*.json"):
         assert token not in path.read_text(encoding="utf-8"), path
+
+
+def test_first_sync_fills_the_grid_and_closing_mid_sync_leaves_nothing_in_flight(qloop, qtbot, tmp_path,
+                                                                                   monkeypatch):
+    import sqlite3
+    from contextlib import closing
+
+    from synq_desktop.ui.product_table_model import COLUMN_BY_KEY
+
+    monkeypatch.setenv("SYNQ_DESKTOP_HOME", str(tmp_path))
+    session, task = _start(qtbot, GuiOptions(sandbox=True, demo_products=12))
+    editor = session.editor
+    assert editor is not None
+    qtbot.waitUntil(lambda: editor.syncs_seen >= 1 and editor.products.rowCount() == 12, timeout=60_000)
+    assert editor.sync_bar.online.text() == "● online"
+    assert editor.sync_bar.role.text() == "admin"
+    # An edit, then a sync that the close interrupts.
+    assert editor.products.setData(editor.products.index(0, COLUMN_BY_KEY["title"]), "Edited before closing")
+    qtbot.waitUntil(lambda: editor.writes.outstanding == 0)
+    session.sync.start_sync()
+    assert _close(qtbot, session, task) == 0
+    with closing(sqlite3.connect(tmp_path / "profiles" / "demo" / "catalog.sqlite")) as db:
+        states = [s for (s,) in db.execute("SELECT state FROM outbox")]
+    assert "IN_FLIGHT" not in states
