@@ -173,3 +173,16 @@ async def test_only_typed_errors_escape_a_faulty_server(ext_server: Server, ext_
         except SynqError as exc:  # anything else fails the test
             failures.append(exc)
     assert successes and failures
+
+
+async def test_lost_get_answers_are_retried_then_reported(ext_server: Server, ext_client: SynqClient) -> None:
+    product, _ = await ext_client.create_product({"title": "Dropped reads"})
+    since = ext_server.last_seq()
+    ext_server.sandbox.set_faults(drop_after_commit_rate=1.0, paths="/products/")
+    with pytest.raises((NetworkError, BadAnswerError)) as lost:
+        await ext_client.get_product(product.id)
+    assert lost.value.attempts == 5 and len(calls(ext_server, since, "GET", product.id)) == 5
+
+    ext_server.sandbox.set_faults(drop_after_commit_rate=0.5, paths="/products/", seed=2)
+    for _ in range(4):
+        assert (await ext_client.get_product(product.id))[0].title == "Dropped reads"
