@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection
 
 from synq_desktop.store.errors import NewerSchemaError
@@ -42,7 +43,7 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     """Bring the database on `connection` to `revision`; the caller owns the transaction."""
     current = current_revision(connection)
     scripts = ScriptDirectory.from_config(alembic_config())
-    if current is not None and scripts.get_revision(current) is None:
+    if current is not None and not _known(scripts, current):
         raise NewerSchemaError(
             f"This working copy was written by a newer synq-desktop (schema {current}); "
             "update the app to open it."
@@ -50,3 +51,14 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     if revision == "head" and current == scripts.get_current_head():
         return
     command.upgrade(alembic_config(connection), revision)
+
+
+def _known(scripts: ScriptDirectory, revision: str) -> bool:
+    try:
+        return scripts.get_revision(revision) is not None
+    except CommandError:
+        return False
+    except Exception as error:  # alembic raises ResolutionError subclasses for unknown ids
+        if type(error).__name__.endswith("ResolutionError"):
+            return False
+        raise

@@ -26,8 +26,11 @@ def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
         engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
-        with engine.begin() as own:
-            _configure_and_run(own)
+        try:
+            with engine.begin() as own:
+                _configure_and_run(own)
+        finally:
+            engine.dispose()
         return
     _configure_and_run(connection)
 
