@@ -51,10 +51,19 @@ def build_runtime(settings: SandboxSettings) -> SandboxRuntime:
 
 
 def create_app(settings: SandboxSettings, runtime: SandboxRuntime | None = None) -> FastAPI:
-    """A sandbox app; pass the runtime when the caller (SandboxServer) also runs the job worker."""
-    runtime = runtime or build_runtime(settings)
+    """A sandbox app.
+
+    SandboxServer passes its runtime and runs the job worker itself. Without a runtime (an app served by
+    some other ASGI server, e.g. `uvicorn --factory`), the app builds one and runs the worker from its
+    lifespan.
+    """
+    lifespan = None
+    if runtime is None:
+        runtime = build_runtime(settings)
+        lifespan = _worker_lifespan(runtime)
     ext = not settings.docs_only
     app = FastAPI(
+        lifespan=lifespan,
         title="Synq PIM sandbox" + (" (docs-only)" if not ext else ""),
         version="1.0",
         description="A local server implementing the Synq PIM API of API.md"
@@ -75,3 +84,20 @@ def create_app(settings: SandboxSettings, runtime: SandboxRuntime | None = None)
     # routes_admin.install_observers so the request log sees every answer and faults act outermost.
     routes_admin.install_observers(app, runtime)
     return app
+
+
+def _worker_lifespan(runtime: SandboxRuntime):
+    from contextlib import asynccontextmanager
+
+    from synq_desktop.sandbox.worker import JobWorker
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        worker = JobWorker(runtime)
+        worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+
+    return lifespan

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import Query
 from fastapi.responses import JSONResponse
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func
 from sqlalchemy.orm import Session
 
 from synq_desktop.sandbox.clock import format_time, parse_time
