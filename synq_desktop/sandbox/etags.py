@@ -25,3 +25,23 @@ def check_if_match(request: Request, current: str, enabled: bool) -> None:
     if "*" in wanted or current in wanted:
         return
     raise ApiError(412, "The record changed since you read it (If-Match does not match its ETag).")
+
+
+# Products and variants: the tag covers what a client can edit, not `updated_at`. The server moves
+# `updated_at` when it re-scores a record (a variant added, a twin SKU fixed elsewhere); such a change
+# must not fail the client's next If-Match, since nothing it could overwrite has changed.
+PRODUCT_CONTENT = ("title", "description", "category", "category_id", "brand_id", "template_id", "status")
+VARIANT_CONTENT = ("product_id", "sku", "barcode", "price", "currency", "cost_price", "option_values")
+
+
+def content_etag(record: object, fields: tuple[str, ...]) -> str:
+    version = "\x1f".join("\x00" if getattr(record, name) is None else str(getattr(record, name)) for name in fields)
+    return etag_for(record.id, version)  # type: ignore[attr-defined]
+
+
+def product_etag(record: object) -> str:
+    return content_etag(record, PRODUCT_CONTENT)
+
+
+def variant_etag(record: object) -> str:
+    return content_etag(record, VARIANT_CONTENT)

@@ -10,7 +10,7 @@ from synq_desktop.sandbox import catalog, db, serialize
 from synq_desktop.sandbox.answers import no_content, one
 from synq_desktop.sandbox.auth import CallerDep, runtime_of
 from synq_desktop.sandbox.errors import ERROR_RESPONSES
-from synq_desktop.sandbox.etags import check_if_match, etag_for
+from synq_desktop.sandbox.etags import check_if_match, product_etag, variant_etag
 from synq_desktop.sandbox.paging import Page, fetch, list_answer, paging_dependency
 from synq_desktop.sandbox.schemas import (
     ProductCreate,
@@ -63,14 +63,14 @@ def build_router(ext: bool) -> APIRouter:
         runtime = runtime_of(request)
         with runtime.store.session() as session:
             product = catalog.create_product(session, runtime.clock, caller, body.sent(), ext=ext)
-            return one(serialize.product(product), 201, ext)
+            return one(serialize.product(product), 201, ext, etag=product_etag(product))
 
     @router.get("/products/{product_id}", response_model=ProductOut, tags=["products"])
     def get_product(request: Request, product_id: str, caller: CallerDep) -> JSONResponse:
         runtime = runtime_of(request)
         with runtime.store.session() as session:
             product = catalog.get_scoped(session, db.Product, caller, product_id, "product")
-            return one(serialize.product(product), 200, ext)
+            return one(serialize.product(product), 200, ext, etag=product_etag(product))
 
     @router.put("/products/{product_id}", response_model=ProductOut, tags=["products"])
     def update_product(request: Request, product_id: str, body: ProductUpdate,
@@ -78,16 +78,16 @@ def build_router(ext: bool) -> APIRouter:
         runtime = runtime_of(request)
         with runtime.store.session() as session:
             product = catalog.get_scoped(session, db.Product, caller, product_id, "product")
-            check_if_match(request, etag_for(product.id, product.updated_at), ext)
+            check_if_match(request, product_etag(product), ext)
             product = catalog.update_product(session, runtime.clock, caller, product, body.sent(), ext=ext)
-            return one(serialize.product(product), 200, ext)
+            return one(serialize.product(product), 200, ext, etag=product_etag(product))
 
     @router.delete("/products/{product_id}", status_code=204, response_class=Response, tags=["products"])
     def delete_product(request: Request, product_id: str, caller: CallerDep) -> Response:
         runtime = runtime_of(request)
         with runtime.store.session() as session:
             product = catalog.get_scoped(session, db.Product, caller, product_id, "product")
-            check_if_match(request, etag_for(product.id, product.updated_at), ext)
+            check_if_match(request, product_etag(product), ext)
             catalog.delete_product(session, runtime.clock, caller, product)
         return no_content()
 
@@ -98,7 +98,7 @@ def build_router(ext: bool) -> APIRouter:
         with runtime.store.session() as session:
             product = catalog.get_scoped(session, db.Product, caller, product_id, "product")
             variant = catalog.create_variant(session, runtime.clock, caller, product, body.sent(), ext=ext)
-            return one(serialize.variant(variant), 200, ext)
+            return one(serialize.variant(variant), 200, ext, etag=variant_etag(variant))
 
     if not ext:
         return router
@@ -129,7 +129,7 @@ def build_router(ext: bool) -> APIRouter:
         runtime = runtime_of(request)
         with runtime.store.session() as session:
             variant = catalog.get_scoped(session, db.Variant, caller, variant_id, "variant")
-            return one(serialize.variant(variant))
+            return one(serialize.variant(variant), etag=variant_etag(variant))
 
     @router.put("/variants/{variant_id}", response_model=VariantOut, tags=["variants"])
     def update_variant(request: Request, variant_id: str, body: VariantUpdate,
@@ -137,8 +137,8 @@ def build_router(ext: bool) -> APIRouter:
         runtime = runtime_of(request)
         with runtime.store.session() as session:
             variant = catalog.get_scoped(session, db.Variant, caller, variant_id, "variant")
-            check_if_match(request, etag_for(variant.id, variant.updated_at), ext)
+            check_if_match(request, variant_etag(variant), ext)
             variant = catalog.update_variant(session, runtime.clock, caller, variant, body.sent())
-            return one(serialize.variant(variant))
+            return one(serialize.variant(variant), etag=variant_etag(variant))
 
     return router

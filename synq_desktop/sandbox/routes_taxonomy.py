@@ -14,7 +14,7 @@ from synq_desktop.sandbox.answers import base_url, no_content, one
 from synq_desktop.sandbox.auth import CallerDep, runtime_of
 from synq_desktop.sandbox.catalog import get_scoped
 from synq_desktop.sandbox.errors import ERROR_RESPONSES, ApiError, bad_input
-from synq_desktop.sandbox.etags import check_if_match, etag_for
+from synq_desktop.sandbox.etags import check_if_match, etag_for, product_etag, variant_etag
 from synq_desktop.sandbox.paging import Page, fetch, list_answer, paging_dependency
 from synq_desktop.sandbox.runtime import Caller
 from synq_desktop.sandbox.schemas import (
@@ -473,6 +473,7 @@ def _add_link_routes(router: APIRouter, path: str, model: type, what: str, tag: 
         runtime = runtime_of(request)
         with runtime.store.session() as session:
             owner = get_scoped(session, model, caller, owner_id, what)
-            check_if_match(request, etag_for(owner.id, owner.updated_at), True)
+            tag = variant_etag(owner) if isinstance(owner, db.Variant) else product_etag(owner)
+            check_if_match(request, tag, True)
             attribute_links.unlink(session, runtime.clock, caller, owner, value_id)
         return no_content()

@@ -135,3 +135,19 @@ def test_variant_update_records_price_change(creds):
         assert updated.status_code == 200 and updated.json()["price"] == "12.50"
         listed = api.get("/variants", params={"updated_since": updated.json()["updated_at"]}).json()
         assert [v["id"] for v in listed] == [vid]
+
+
+def test_a_rescore_moves_updated_at_but_not_the_etag(creds):
+    with creds.client() as api:
+        created = api.post("/products", json={"title": "Scored", "description": "d"})
+        product = created.json()
+        assert product["data_quality_score"] == 90  # NO_VARIANTS
+        api.post(f"/products/{product['id']}/variants",
+                 json={"sku": "SC-1", "barcode": "4006381333931", "price": 3, "currency": "EUR"})
+        rescored = api.get(f"/products/{product['id']}")
+        assert rescored.json()["data_quality_score"] == 100
+        assert rescored.json()["updated_at"] > product["updated_at"], "an incremental pull sees the new score"
+        assert rescored.headers["ETag"] == created.headers["ETag"]
+        edited = api.put(f"/products/{product['id']}", json={"title": "Edited"},
+                         headers={"If-Match": created.headers["ETag"]})
+        assert edited.status_code == 200
