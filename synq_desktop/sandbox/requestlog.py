@@ -12,43 +12,91 @@ request never reached the app.
 """
 from __future__ import annotations
 
+import functools
+import itertools
+import sys
 import threading
 import time
 from collections import deque
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_MAX_ENTRIES = 100_000
 
 Entry = dict[str, Any]
 
 
-def _iso_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+class _Row(NamedTuple):
+    """One entry as stored: a tuple (a dict per entry would cost about twice the memory at 100,000)."""
+
+    seq: int
+    method: str
+    path: str
+    query: str
+    status: int | str | None
+    idempotency_key: str | None
+    if_match: str | None
+    tenant_id: str | None
+    time: float  # unix seconds; formatted as ISO 8601 with Z when read
+    duration_ms: float | None
+    fault: str | None
+    app_status: int | None
+
+
+FIELDS = _Row._fields
+
+
+@functools.lru_cache(maxsize=4096)
+def _second(whole: int) -> str:
+    return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _iso(moment: float) -> str:
+    """ISO 8601 with microseconds and Z; the text up to the second is cached (entries come in bursts)."""
+    micros = round(moment * 1_000_000)
+    whole, fraction = divmod(micros, 1_000_000)
+    return f"{_second(whole)}.{fraction:06d}Z"
+
+
+def _interned(text: str | None) -> str | None:
+    """Method and tenant repeat on every entry: keep one copy of each."""
+    return sys.intern(text) if text is not None else None
 
 
 class RequestLog:
-    """A bounded, thread-safe list of request entries with rising sequence numbers."""
+    """A bounded, thread-safe list of request entries with rising sequence numbers.
+
+    Entries are dicts with the keys of `FIELDS` (`time` as ISO 8601 text with Z); keys outside `FIELDS`
+    are not kept.
+    """
 
     def __init__(self, maxlen: int = DEFAULT_MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: deque[Entry] = deque(maxlen=maxlen)
+        self._rows: deque[_Row] = deque(maxlen=maxlen)
         self._seq = 0
 
     def append(self, entry: Entry) -> int:
-        """Store a copy of `entry` with the next seq; returns that seq."""
+        """Store `entry` with the next seq; returns that seq. `time` may be unix seconds or omitted (now)."""
+        stamp = entry.get("time")
+        moment = stamp if isinstance(stamp, (int, float)) else time.time()
         with self._lock:
             self._seq += 1
-            self._entries.append({**entry, "seq": self._seq})
+            self._rows.append(_Row(
+                self._seq, _interned(entry.get("method", "")) or "", entry.get("path", ""),
+                entry.get("query", ""), entry.get("status"), entry.get("idempotency_key"), entry.get("if_match"),
+                _interned(entry.get("tenant_id")), float(moment), entry.get("duration_ms"), entry.get("fault"),
+                entry.get("app_status"),
+            ))
             return self._seq
 
     def entries(self, since: int = 0) -> list[Entry]:
-        """Entries with seq greater than `since`, oldest first (copies)."""
+        """Entries with seq greater than `since`, oldest first."""
         with self._lock:
-            if since <= 0:
-                return [dict(e) for e in self._entries]
-            # Entries are in seq order: skip from the left without scanning the whole deque twice.
-            return [dict(e) for e in self._entries if e["seq"] > since]
+            first_seq = self._rows[0].seq if self._rows else 0
+            # Seqs are consecutive in the deque, so the first wanted row's position is known.
+            skip = max(0, since - first_seq + 1)
+            rows = list(itertools.islice(self._rows, skip, None))
+        return [{**row._asdict(), "time": _iso(row.time)} for row in rows]
 
     def since(self, seq: int = 0) -> list[Entry]:
         """Same as `entries` (the name the admin routes use)."""
@@ -61,11 +109,11 @@ class RequestLog:
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
+            self._rows.clear()
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._entries)
+            return len(self._rows)
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -91,7 +139,7 @@ class RequestLogMiddleware:
         if scope["type"] != "http" or not scope.get("path", "").startswith(self.prefix):
             await self.app(scope, receive, send)
             return
-        arrived = _iso_now()
+        arrived = time.time()
         started_at = time.perf_counter()
         status: int | None = None
         complete = False

@@ -319,3 +319,22 @@ def test_request_log_is_thread_safe():
         thread.join()
     seqs = [e["seq"] for e in log.entries()]
     assert seqs == list(range(1, 8001))
+
+
+def test_request_log_reads_fast_and_stays_small():
+    """100,000 entries (the agreed bound) must stay cheap: a `since` read touches only the tail."""
+    import tracemalloc
+
+    tracemalloc.start()
+    log = RequestLog()
+    for n in range(100_000):
+        log.append({"method": "GET", "path": f"/api/v1/pim/products/{n:036d}", "query": f"limit=100&offset={n}",
+                    "status": 200, "tenant_id": "c2f3980a-efb4-482f-9dc1-28f3bbaa2958", "time": 1_764_215_144.5})
+    size, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert size < 60_000_000, f"{size / 1e6:.0f} MB"
+    started = time.process_time()
+    tail = log.entries(since=99_995)
+    assert [e["seq"] for e in tail] == [99_996, 99_997, 99_998, 99_999, 100_000]
+    assert tail[0]["time"] == "2025-11-27T03:45:44.500000Z"
+    assert time.process_time() - started < 0.05
