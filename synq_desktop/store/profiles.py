@@ -190,3 +190,26 @@ class ProfileLock:
 
     def __exit__(self, *_exc: object) -> None:
         self.release()
+
+
+def live_holder(lock_file: Path) -> dict[str, Any] | None:
+    """Who holds a sync lock right now, judged from the file alone (no flock attempt, so a check never
+    makes a real acquirer fail): its holder info when that process is alive on this host and is not
+    this process, else None. A holder that died leaves its info behind; its pid is then gone."""
+    try:
+        text = lock_file.read_text(encoding="utf-8")
+        data = json.loads(text) if text.strip() else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    pid = data.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid() or data.get("host") != socket.gethostname():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return data  # alive, owned by someone else
+    return data

@@ -9,7 +9,10 @@ use `reading()` on the calling thread. Functions get a Connection and return pla
 tuples, dataclasses), never ORM objects.
 
 Opening runs the migrations and turns every operation left IN_FLIGHT by a previous run into UNCERTAIN:
-its request may or may not have reached the server.
+its request may or may not have reached the server. Not while a live sync engine of another process
+holds the profile's lock (`sync.lock` beside the file): its requests really are in flight (a
+`synq-desktop status` next to a syncing window must not disturb them). An engine calls
+`recover_in_flight()` once it holds the lock.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from sqlalchemy import Connection
 from synq_desktop.store import migrate, outbox
 from synq_desktop.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, translated_errors
 from synq_desktop.store.errors import StoreError
+from synq_desktop.store.profiles import LOCK_FILE, live_holder
 
 T = TypeVar("T")
 
@@ -53,13 +57,18 @@ class WorkingCopy:
         copy = cls(path, busy_timeout=busy_timeout)
         try:
             copy.write_blocking(migrate.upgrade, doing="opening the working copy")
-            copy.reopened_uncertain = copy.write_blocking(
-                outbox.in_flight_to_uncertain, doing="checking operations left in flight"
-            )
+            if live_holder(path.parent / LOCK_FILE) is None:
+                copy.recover_in_flight()
         except BaseException:
             copy.close()
             raise
         return copy
+
+    def recover_in_flight(self) -> int:
+        """IN_FLIGHT -> UNCERTAIN for operations no live engine is sending. Returns how many."""
+        count = self.write_blocking(outbox.in_flight_to_uncertain, doing="checking operations left in flight")
+        self.reopened_uncertain += count
+        return count
 
     # -- writing -----------------------------------------------------------------------------------
 

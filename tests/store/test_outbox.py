@@ -161,3 +161,33 @@ def test_create_answer_after_a_pull_brought_the_record_folds_the_copy(w, r) -> N
     ids = r(lambda c: c.execute(select(schema.products.c.local_id)).scalars().all())
     assert ids == [pid]
     assert field_of(w, schema.variants, vid, "product_id") == pid
+
+
+def test_open_beside_a_live_sync_engine_leaves_its_requests_in_flight(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from synq_desktop.store.profiles import LOCK_FILE
+
+    path = tmp_path / "c.sqlite"
+    with WorkingCopy.open(path) as wc:
+        pid = wc.write_blocking(edits.create, E.PRODUCT, {"title": "Being sent"})
+        [op] = wc.read_blocking(outbox.record_ops, E.PRODUCT, pid)
+        wc.write_blocking(outbox.mark_in_flight, [op.op_id])
+    holder = ("import fcntl, json, os, socket, sys\n"
+              f"fd = os.open({str(tmp_path / LOCK_FILE)!r}, os.O_RDWR | os.O_CREAT)\n"
+              "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+              "os.write(fd, json.dumps({'pid': os.getpid(), 'host': socket.gethostname()}).encode())\n"
+              "print('locked', flush=True)\n"
+              "sys.stdin.readline()\n")
+    with subprocess.Popen([sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as child:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "locked"
+        with WorkingCopy.open(path) as wc:
+            assert wc.reopened_uncertain == 0
+            assert wc.read_blocking(outbox.get, op.op_id).state == OpState.IN_FLIGHT
+        child.stdin.close()
+        assert child.wait(timeout=30) == 0
+    with WorkingCopy.open(path) as wc:  # the engine is gone: its request's outcome is unknown
+        assert wc.reopened_uncertain == 1
