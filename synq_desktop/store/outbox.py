@@ -469,6 +469,9 @@ def mark_applied(connection: Connection, op_id: str, server_record: Mapping[str,
             _repoint(connection, op.entity_type, twin, op.entity_id)
             connection.execute(delete(table).where(table.c.local_id == twin))
         connection.execute(update(table).where(table.c.local_id == op.entity_id).values(server_id=server_id))
+        if server_id != op.entity_id:
+            # Records pulled before this answer may name the new record by its server id: point them here.
+            _repoint(connection, op.entity_type, server_id, op.entity_id)
     connection.execute(delete(ob).where(ob.c.op_id == op.op_id))
     if op.kind in (OpKind.CREATE, OpKind.UPDATE):
         if server_record:

@@ -191,3 +191,13 @@ def test_open_beside_a_live_sync_engine_leaves_its_requests_in_flight(tmp_path: 
         assert child.wait(timeout=30) == 0
     with WorkingCopy.open(path) as wc:  # the engine is gone: its request's outcome is unknown
         assert wc.reopened_uncertain == 1
+
+
+def test_references_pulled_before_the_create_answer_are_pointed_at_the_new_record(w, r) -> None:
+    category = w(edits.create, E.CATEGORY, {"name": "New", "slug": "new"})
+    [op] = r(outbox.record_ops, E.CATEGORY, category)
+    w(outbox.mark_in_flight, [op.op_id])
+    pull_product(w, server_id="p9", category_id="srv-new")  # another copy already used it
+    w(outbox.mark_applied, op.op_id, {"id": "srv-new", "name": "New", "slug": "new"})
+    assert field_of(w, schema.products, "p9", "category_id") == category
+    assert field_of(w, schema.products, "p9", "category_sort") == "New"
