@@ -10,7 +10,7 @@ import json
 import uuid
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from synq_desktop.domain.slug import slugify
@@ -155,11 +155,33 @@ def _after_change(session: Session, clock: MonotonicClock, caller: Caller, owner
 
 
 def refresh_variants_of_attribute(session: Session, clock: MonotonicClock, attribute_id: str) -> None:
-    """After an attribute's slug changed or it was deleted: every variant using it shows the new pairs."""
-    variant_ids = set(session.scalars(select(db.VariantAttributeValue.variant_id)
-                                      .where(db.VariantAttributeValue.attribute_id == attribute_id)))
-    return_ids = list(variant_ids)
-    for start in range(0, len(return_ids), 500):
-        for variant in session.scalars(select(db.Variant).where(db.Variant.id.in_(return_ids[start:start + 500]))):
-            refresh_option_values(session, variant)
-            variant.updated_at = clock.now()
+    """After an attribute's slug changed: every variant using it shows the new pairs."""
+    variant_ids = list(set(session.scalars(select(db.VariantAttributeValue.variant_id)
+                                           .where(db.VariantAttributeValue.attribute_id == attribute_id))))
+    refresh_many(session, clock, variant_ids)
+
+
+def refresh_many(session: Session, clock: MonotonicClock, variant_ids: list[str]) -> None:
+    """`option_values` of many variants in a few set-based statements (an attribute renamed or deleted in a
+    large catalog touches tens of thousands of variants; one query each would hold the lock for seconds)."""
+    session.flush()
+    table = db.Variant.__table__
+    for start in range(0, len(variant_ids), 500):
+        chunk = variant_ids[start:start + 500]
+        pairs: dict[str, dict[str, str]] = {variant_id: {} for variant_id in chunk}
+        for variant_id, slug, value in session.execute(
+            select(db.VariantAttributeValue.variant_id, db.Attribute.slug, db.AttributeValue.value)
+            .join(db.AttributeValue, db.AttributeValue.id == db.VariantAttributeValue.attribute_value_id)
+            .join(db.Attribute, db.Attribute.id == db.AttributeValue.attribute_id)
+            .where(db.VariantAttributeValue.variant_id.in_(chunk))
+        ):
+            pairs[variant_id][slug] = value
+        rows = [{"b_id": variant_id, "options": json.dumps(dict(sorted(found.items()))) if found else None,
+                 "stamp": clock.now()} for variant_id, found in pairs.items()]
+        if rows:
+            session.connection().execute(
+                update(table).where(table.c.id == bindparam("b_id"))
+                .values(option_values=bindparam("options"), updated_at=bindparam("stamp")),
+                rows,
+            )
+    session.expire_all()

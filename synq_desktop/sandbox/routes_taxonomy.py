@@ -316,20 +316,16 @@ def build_router(ext: bool) -> APIRouter:
         runtime = runtime_of(request)
         with runtime.store.session() as session:
             row = edit_guard(request, session, db.Attribute, caller, attribute_id, "attribute")
-            variant_ids = list(session.scalars(select(db.VariantAttributeValue.variant_id)
-                                               .where(db.VariantAttributeValue.attribute_id == row.id)))
+            variant_ids = list(set(session.scalars(select(db.VariantAttributeValue.variant_id)
+                                                   .where(db.VariantAttributeValue.attribute_id == row.id))))
             session.execute(delete(db.VariantAttributeValue).where(db.VariantAttributeValue.attribute_id == row.id))
             session.execute(delete(db.ProductAttributeValue).where(db.ProductAttributeValue.attribute_id == row.id))
             session.execute(delete(db.AttributeValue).where(db.AttributeValue.attribute_id == row.id))
-            for start in range(0, len(variant_ids), 500):
-                for variant in session.scalars(select(db.Variant).where(
-                    db.Variant.id.in_(variant_ids[start:start + 500])
-                )):
-                    attribute_links.refresh_option_values(session, variant)
-                    variant.updated_at = runtime.clock.now()
+            gone = {"id": row.id, "name": row.name, "slug": row.slug}
             session.delete(row)
-            audit.record(session, runtime.clock, caller, "ATTRIBUTE_DELETED", "ATTRIBUTE", row.id,
-                         {"name": row.name, "slug": row.slug})
+            attribute_links.refresh_many(session, runtime.clock, variant_ids)
+            audit.record(session, runtime.clock, caller, "ATTRIBUTE_DELETED", "ATTRIBUTE", gone["id"],
+                         {"name": gone["name"], "slug": gone["slug"]})
         return no_content()
 
     @router.get("/attributes/{attribute_id}/values", response_model=list[AttributeValueOut], tags=["attributes"])

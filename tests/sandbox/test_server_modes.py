@@ -108,3 +108,20 @@ def test_quality_problems_are_listed_and_stats_count_everything(demo_creds):
                     "total_templates", "total_attribute_groups", "open_issues"):
             assert stats[key] > 0, key
         assert stats["open_issues"] == int(api.get("/validation", params={"limit": 1}).headers["X-Total-Count"])
+
+
+def test_renaming_or_deleting_an_attribute_updates_option_values(demo_creds):
+    with demo_creds.client() as api:
+        variant = next(v for v in api.get("/variants", params={"limit": 100}).json()
+                       if v["option_values"] and "size" in v["option_values"])
+        size = next(a for a in api.get("/attributes").json() if a["slug"] == "size")
+        label = variant["option_values"]["size"]
+        assert api.put(f"/attributes/{size['id']}", json={"slug": "fit"}).status_code == 200
+        renamed = api.get(f"/variants/{variant['id']}").json()
+        assert renamed["option_values"]["fit"] == label and "size" not in renamed["option_values"]
+        assert renamed["updated_at"] > variant["updated_at"]
+        assert api.delete(f"/attributes/{size['id']}").status_code == 204
+        after = api.get(f"/variants/{variant['id']}").json()["option_values"] or {}
+        assert "fit" not in after
+        assert api.get(f"/attributes/{size['id']}/values").status_code == 404
+        assert api.get("/audit", params={"action": "ATTRIBUTE_DELETED"}).json()[0]["entity_id"] == size["id"]
