@@ -72,7 +72,7 @@ from synq_desktop.api.models import (
     WireModel,
     WriteModel,
 )
-from synq_desktop.api.paging import PAGE_SIZE, Paginator
+from synq_desktop.api.paging import PAGE_SIZE, ListResult, Paginator
 from synq_desktop.api.transport import (
     API_PREFIX,
     Answer,
@@ -640,6 +640,46 @@ class SynqClient:
             paginator.max_records = max_events
         return paginator
 
+    # --- natural-key lookups (reconciling creates whose outcome is unknown) --------------------------------
+
+    async def find_categories(self, slug: str) -> ListResult[Category]:
+        """Categories with this slug (a unique key: zero or one). `.truncated` means the scan was incomplete."""
+        return await _matching(self.list_categories(), lambda item: item.slug == slug)
+
+    async def find_attributes(self, slug: str) -> ListResult[Attribute]:
+        """Attributes with this slug (zero or one)."""
+        return await _matching(self.list_attributes(), lambda item: item.slug == slug)
+
+    async def find_brands(self, name: str) -> ListResult[Brand]:
+        """Brands with this name (compared case-insensitively, ignoring surrounding spaces)."""
+        wanted = name.strip().casefold()
+        return await _matching(self.list_brands(), lambda item: (item.name or "").strip().casefold() == wanted)
+
+    async def find_media(
+        self, url: str, *, product_id: str | None = None, variant_id: str | None = None
+    ) -> ListResult[Media]:
+        """Media with this URL and owner."""
+        return await _matching(
+            self.list_media(product_id=product_id, variant_id=variant_id),
+            lambda item: item.url == url and item.variant_id == variant_id
+            and (product_id is None or item.product_id == product_id),
+        )
+
+    async def find_products_by_title(
+        self, title: str, *, created_since: datetime | None = None
+    ) -> ListResult[Product]:
+        """Products with this title created at or after `created_since`: how an uncertain product create is
+        matched on a server without Idempotency-Key (API.md). More or fewer than one match: the user decides."""
+        def wanted(item: Product) -> bool:
+            if item.title != title:
+                return False
+            if created_since is None:
+                return True
+            stamp = item.created_at or item.updated_at
+            return stamp is None or stamp >= created_since
+
+        return await _matching(self.list_products(), wanted)
+
     # --- downloads ----------------------------------------------------------------------------------------
 
     async def download(
@@ -875,6 +915,11 @@ class SynqClient:
 
         paginator: Paginator[M] = Paginator(fetch, prepare=prepare, concurrency=concurrency, cap=cap)
         return paginator
+
+
+async def _matching[M](paginator: Paginator[M], keep: Callable[[M], bool]) -> ListResult[M]:
+    result = await paginator.collect()
+    return ListResult([item for item in result.items if keep(item)], result.truncated, None)
 
 
 _ADAPTERS: dict[type, TypeAdapter[Any]] = {}

@@ -164,3 +164,24 @@ async def test_the_token_never_shows(server: Server, caplog: pytest.LogCaptureFi
     texts += [record.getMessage() for record in caplog.records]
     assert caplog.records  # the client did log its requests
     assert not [text for text in texts if token in text]
+
+
+async def test_natural_key_lookups(client: SynqClient) -> None:
+    """What the sync engine uses to reconcile a create whose outcome is unknown on a server without keys."""
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    category, _ = await client.create_category({"name": "Shoes", "slug": "shoes"})
+    attribute, _ = await client.create_attribute({"name": "Size", "slug": "size"})
+    brand, _ = await client.create_brand({"name": "Acme"})
+    product, _ = await client.create_product({"title": "Boot"})
+    media, _ = await client.create_media({"url": "https://cdn.example/boot.png", "product_id": product.id})
+    assert [c.id for c in await client.find_categories("shoes")] == [category.id]
+    assert [a.id for a in await client.find_attributes("size")] == [attribute.id]
+    assert [b.id for b in await client.find_brands(" acme ")] == [brand.id]
+    assert [m.id for m in await client.find_media("https://cdn.example/boot.png", product_id=product.id)] == [media.id]
+    assert [p.id for p in await client.find_products_by_title("Boot", created_since=before)] == [product.id]
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert (await client.find_products_by_title("Boot", created_since=later)).items == []
+    missing = await client.find_categories("sandals")
+    assert missing.items == [] and not missing.truncated
