@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 os.environ.setdefault("QT_API", "pyside6")  # qasync would pick PyQt5 if present (QT-NOTES.md)
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from synq_desktop.app.catalog_stats import StatsError, build_client, fetch_stats
@@ -43,6 +44,7 @@ from synq_desktop.ui.conflict_dialog import ConflictResolverDialog
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.first_run import FirstRunChoice, FirstRunDialog
 from synq_desktop.ui.main_window import MainWindow
+from synq_desktop.ui.palettes import dark_palette
 from synq_desktop.ui.store_catalog_source import StoreCatalogSource
 from synq_desktop.ui.sync_control import NoSync
 
@@ -54,6 +56,8 @@ FAILED_LINE = "SYNQ_DESKTOP_FAILED"
 WORKING_COPY_FILE = "catalog.sqlite"
 LAYOUT_FILE = "layout.ini"
 SCREENSHOT_WAIT_S = 60.0
+# "dark" or "light" overrides the system's colour scheme (screenshots, desktops that do not tell Qt).
+COLOR_SCHEME_ENV = "SYNQ_DESKTOP_COLOR_SCHEME"
 # A PNG path: once the catalog is shown, the window is saved there (screenshots for docs and reviews).
 SCREENSHOT_ENV = "SYNQ_DESKTOP_SCREENSHOT"
 
@@ -302,6 +306,19 @@ class DesktopSession:
         await asyncio.sleep(0.3)  # a screenshot, not a test: let the variant grid and the paint settle
 
 
+def apply_color_scheme(app: QApplication, scheme: str) -> None:
+    """Follow the system palette unless told otherwise; Fusion draws both schemes faithfully."""
+    from PySide6.QtCore import Qt
+
+    wanted = {"dark": Qt.ColorScheme.Dark, "light": Qt.ColorScheme.Light}.get(scheme.strip().lower())
+    if wanted is None:
+        return
+    app.setStyle("Fusion")
+    app.styleHints().setColorScheme(wanted)
+    if wanted == Qt.ColorScheme.Dark and app.palette().color(QPalette.ColorRole.Window).lightness() > 128:
+        app.setPalette(dark_palette())  # the platform theme ignored the request (plain X11, Xvfb)
+
+
 def run(argv: list[str]) -> int:
     options = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -312,5 +329,6 @@ def run(argv: list[str]) -> int:
     app.setOrganizationName("Synq")
     # The session decides when to quit: after the window closed AND the shutdown finished.
     app.setQuitOnLastWindowClosed(False)
+    apply_color_scheme(app, os.environ.get(COLOR_SCHEME_ENV, ""))
     session = DesktopSession(options)
     return asyncio.run(session.run(), loop_factory=lambda: qasync.QEventLoop(app))
