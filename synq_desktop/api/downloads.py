@@ -74,6 +74,7 @@ async def _fetch(
     path_for_errors = target.path
     for _ in range(MAX_REDIRECTS + 1):
         headers = transport.credentials.headers() if transport.same_origin(str(target)) else {}
+        headers["Accept"] = "*/*"  # a file, not the API's JSON
         try:
             async with transport.http.stream("GET", target, headers=headers) as response:
                 if response.is_redirect and "location" in response.headers:
