@@ -205,7 +205,7 @@ class CatalogEditor(QWidget):
         category_id = self.categories.category_id(self.tree.currentIndex())
         return dataclasses.replace(
             self.products.query,
-            category_ids=None if category_id is None else self.categories.subtree_ids(category_id),
+            category_id=category_id,
             text=self.search.text(),
         )
 

@@ -14,20 +14,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-# Product grid sort keys: the stored, indexed columns of the working copy (never a per-query subquery).
+# Product grid sort keys: each names a stored, indexed column of the working copy (never a subquery).
 PRODUCT_SORT_KEYS = (
-    "title", "category_sort", "brand_sort", "template_sort", "status", "variant_count",
-    "data_quality_score", "updated_at", "sync_state", "issue_level",
+    "title", "category", "brand", "template", "status", "variant_count", "quality", "updated_at",
+    "sync_state", "issue_level",
 )
-VARIANT_SORT_KEYS = ("sku", "barcode", "price", "currency", "data_quality_score", "sync_state", "issue_level")
 
 
 @dataclass(frozen=True, slots=True)
 class ProductQuery:
-    """Which products, in which order. `category_ids` None means all; otherwise the products of these
-    categories (the caller includes descendants). `text` searches title, description and SKU fragments."""
+    """Which products, in which order. `category_id` None means all; otherwise the products of that
+    category and its descendants. `text` searches titles, descriptions and SKU fragments."""
 
-    category_ids: frozenset[str] | None = None
+    category_id: str | None = None
     text: str = ""
     sort_key: str = "title"
     descending: bool = False

@@ -58,12 +58,12 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("title", "Title", "title", "title", Editor.TEXT, 320),
-    GridColumn("category", "Category", "category_sort", "category_id", Editor.LOOKUP, 150),
-    GridColumn("brand", "Brand", "brand_sort", "brand_id", Editor.LOOKUP, 130),
-    GridColumn("template", "Template", "template_sort", "template_id", Editor.LOOKUP, 130),
+    GridColumn("category", "Category", "category", "category_id", Editor.LOOKUP, 150),
+    GridColumn("brand", "Brand", "brand", "brand_id", Editor.LOOKUP, 130),
+    GridColumn("template", "Template", "template", "template_id", Editor.LOOKUP, 130),
     GridColumn("status", "Status", "status", "status", Editor.CHOICE, 90),
     GridColumn("variant_count", "Variants", "variant_count", width=70),
-    GridColumn("quality", "Quality", "data_quality_score", width=70),
+    GridColumn("quality", "Quality", "quality", width=70),
     GridColumn("updated_at", "Updated", "updated_at", width=150),
     GridColumn("sync_state", "Sync", "sync_state", width=90),
     GridColumn("issue_level", "Validation", "issue_level", width=90),

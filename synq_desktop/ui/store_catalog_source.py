@@ -1,23 +1,22 @@
 """`CatalogSource` over the working copy (synq_desktop.store.WorkingCopy).
 
-Edits go through the store's edit API (`edits.apply`: row, outbox operation and history in one
-transaction on the writer thread; a list of changes is one batch). Queries run on the store's reader
-thread (`WorkingCopy.read`). The grid queries here are plain Core SELECTs over the store's schema and
-its stored, indexed sort columns and trigram FTS tables; they are a thin stop-gap that moves to the
-store's own query module when it has one (the UI only sees `CatalogSource`).
+Queries are the store's own (synq_desktop.store.queries: sorted id lists over stored, indexed
+columns, trigram FTS search, category subtrees, pages by id), run on the store's reader thread
+(`WorkingCopy.read`). Edits go through the store's edit API (`edits.apply`: row, outbox operation
+and history in one transaction on the writer thread; a list of changes is one batch). This module
+only translates between the store's rows and the UI's row types.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, text
+from sqlalchemy import Connection, func, select
 
-from synq_desktop.store import edits, outbox, schema
+from synq_desktop.store import edits, outbox, queries, schema
 from synq_desktop.store.states import EntityType, OpState
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.ui.catalog_source import (
-    PRODUCT_SORT_KEYS,
     CategoryNode,
     ConflictRow,
     FieldChange,
@@ -31,37 +30,12 @@ from synq_desktop.ui.catalog_source import (
 
 P = schema.products
 V = schema.variants
-C = schema.categories
-MIN_FTS_CHARS = 3  # the trigram tokenizer needs three characters; shorter text uses LIKE
-
-
-def _fts_phrase(text_: str) -> str:
-    return '"' + text_.replace('"', '""') + '"'
 
 
 def _product_ids(connection: Connection, query: ProductQuery) -> list[str]:
-    sort_key = query.sort_key if query.sort_key in PRODUCT_SORT_KEYS else "title"
-    sort_col = P.c[sort_key]
-    statement = select(P.c.local_id).where(P.c.deleted == 0)
-    if query.category_ids is not None:
-        statement = statement.where(P.c.category_id.in_(sorted(query.category_ids)))
-    needle = query.text.strip()
-    if needle:
-        if len(needle) >= MIN_FTS_CHARS:
-            # Trigram FTS over title and description, and over variant SKUs and barcodes.
-            in_variants = select(V.c.product_id).where(V.c.deleted == 0, text(
-                "variants.rowid IN (SELECT rowid FROM variants_fts WHERE variants_fts MATCH :p)"))
-            statement = statement.where(or_(
-                text("products.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH :p)"),
-                P.c.local_id.in_(in_variants),
-            )).params(p=_fts_phrase(needle))
-        else:
-            like = f"%{needle}%"
-            statement = statement.where(or_(P.c.title.like(like), P.c.description.like(like)))
-    order = sort_col.desc() if query.descending else sort_col.asc()
-    tie = P.c.local_id.desc() if query.descending else P.c.local_id.asc()
-    statement = statement.order_by(order, tie)
-    return list(connection.execute(statement).scalars())
+    flt = queries.ProductFilter(text=query.text, category_id=query.category_id, include_subcategories=True)
+    sort = query.sort_key if query.sort_key in queries.PRODUCT_SORTS else "title"
+    return queries.product_ids(connection, flt, sort=sort, descending=query.descending)
 
 
 def _issue_texts(issues: Any) -> tuple[str, ...]:
@@ -71,34 +45,30 @@ def _issue_texts(issues: Any) -> tuple[str, ...]:
 
 
 def _product_rows(connection: Connection, ids: Sequence[str]) -> dict[str, ProductRow]:
-    if not ids:
-        return {}
-    statement = select(
-        P.c.local_id, P.c.title, P.c.description, P.c.category_id, P.c.category_sort, P.c.brand_id,
-        P.c.brand_sort, P.c.template_id, P.c.template_sort, P.c.status, P.c.variant_count,
-        P.c.data_quality_score, P.c.updated_at, P.c.local_updated_at, P.c.sync_state, P.c.issue_level, P.c.issues,
-    ).where(P.c.local_id.in_(list(ids)))
     rows: dict[str, ProductRow] = {}
-    for r in connection.execute(statement):
-        rows[r.local_id] = ProductRow(
-            id=r.local_id, title=r.title or "", description=r.description, category_id=r.category_id,
-            category=r.category_sort or "", brand_id=r.brand_id, brand=r.brand_sort or "",
-            template_id=r.template_id, template=r.template_sort or "", status=r.status or "",
-            variant_count=int(r.variant_count or 0), quality=r.data_quality_score,
-            updated_at=r.local_updated_at or r.updated_at, sync_state=r.sync_state or "SYNCED",
-            issue_level=int(r.issue_level or 0), issues=_issue_texts(r.issues),
+    for r in queries.product_rows(connection, ids):
+        rows[r["local_id"]] = ProductRow(
+            id=r["local_id"], title=r["title"] or "", description=r["description"], category_id=r["category_id"],
+            category=r["category_sort"] or "", brand_id=r["brand_id"], brand=r["brand_sort"] or "",
+            template_id=r["template_id"], template=r["template_sort"] or "", status=r["status"] or "",
+            variant_count=int(r["variant_count"] or 0), quality=r["data_quality_score"],
+            updated_at=r["local_updated_at"] or r["updated_at"], sync_state=r["sync_state"] or "SYNCED",
+            issue_level=int(r["issue_level"] or 0), issues=_issue_texts(r["issues"]),
         )
     return rows
 
 
+def _walk(nodes: Sequence[queries.CategoryNode]) -> Iterator[queries.CategoryNode]:
+    for node in nodes:
+        yield node
+        yield from _walk(node.children)
+
+
 def _categories(connection: Connection) -> list[CategoryNode]:
-    counts = {cid: n for cid, n in connection.execute(
-        select(P.c.category_id, func.count()).where(P.c.deleted == 0, P.c.category_id.is_not(None))
-        .group_by(P.c.category_id))}
     return [
-        CategoryNode(id=r.local_id, parent_id=r.parent_id, name=r.name or "", slug=r.slug or "",
-                     product_count=int(counts.get(r.local_id, 0)))
-        for r in connection.execute(select(C.c.local_id, C.c.parent_id, C.c.name, C.c.slug).where(C.c.deleted == 0))
+        CategoryNode(id=n.local_id, parent_id=n.parent_id, name=n.name or "", slug=n.slug or "",
+                     product_count=n.product_count)
+        for n in _walk(queries.category_tree(connection))
     ]
 
 
@@ -108,18 +78,16 @@ def _named(connection: Connection, table: Any) -> list[NamedRecord]:
 
 
 def _variants_of(connection: Connection, product_ids: Sequence[str]) -> list[VariantRow]:
-    if not product_ids:
-        return []
-    statement = select(V).where(V.c.product_id.in_(list(product_ids)), V.c.deleted == 0).order_by(
-        V.c.product_id, V.c.created_at, V.c.local_id)
+    ids = queries.variant_ids(connection, product_ids, sort="sku")
     return [
         VariantRow(
-            id=r.local_id, product_id=r.product_id, sku=r.sku, barcode=r.barcode, price=r.price,
-            currency=r.currency, cost_price=r.cost_price, option_values=dict(r.option_values or {}),
-            quality=r.data_quality_score, sync_state=r.sync_state or "SYNCED", issue_level=int(r.issue_level or 0),
-            issues=_issue_texts(r.issues), synced=r.server_id is not None,
+            id=r["local_id"], product_id=r["product_id"], sku=r["sku"], barcode=r["barcode"], price=r["price"],
+            currency=r["currency"], cost_price=r["cost_price"], option_values=dict(r["option_values"] or {}),
+            quality=r["data_quality_score"], sync_state=r["sync_state"] or "SYNCED",
+            issue_level=int(r["issue_level"] or 0), issues=_issue_texts(r["issues"]),
+            synced=r["server_id"] is not None,
         )
-        for r in connection.execute(statement)
+        for r in queries.variant_rows(connection, ids)
     ]
 
 
