@@ -73,7 +73,7 @@ def _check_refs(connection: Connection, spec: EntitySpec, values: Mapping[str, A
             if values[name] is None:
                 raise EditError(f"A {spec.type.value.replace('_', ' ')} needs its {name}.")
             _live_row(connection, target, str(values[name]))
-    if spec.type == EntityType.VARIANT and values.get("variant_id"):
+    if "variant_id" in spec.refs and values.get("variant_id"):
         _live_row(connection, SPECS[EntityType.VARIANT], str(values["variant_id"]))
     if spec.type == EntityType.CATEGORY and values.get("parent_id"):
         parent = str(values["parent_id"])

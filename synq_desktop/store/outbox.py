@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from synq_desktop.domain.merge import MISSING, merge_fields
 from synq_desktop.store import schema
@@ -66,8 +66,16 @@ def _operation(row: Any) -> Operation:
     )
 
 
+# Prebuilt statements for the hot paths (SQLAlchemy then reuses their compiled form): a push of
+# thousands of operations runs these once per operation.
+_GET = select(ob).where(ob.c.op_id == bindparam("op_id"))
+_RECORD_OPS = select(ob).where(ob.c.entity_type == bindparam("et"), ob.c.entity_id == bindparam("eid")).order_by(
+    ob.c.seq)
+_DELETE = delete(ob).where(ob.c.op_id == bindparam("op_id"))
+
+
 def get(connection: Connection, op_id: str) -> Operation | None:
-    row = connection.execute(select(ob).where(ob.c.op_id == op_id)).first()
+    row = connection.execute(_GET, {"op_id": op_id}).first()
     return _operation(row) if row is not None else None
 
 
@@ -81,9 +89,7 @@ def _require(connection: Connection, op_id: str, allowed: Iterable[OpState] | No
 
 
 def record_ops(connection: Connection, entity_type: EntityType | str, entity_id: str) -> list[Operation]:
-    rows = connection.execute(
-        select(ob).where(ob.c.entity_type == str(entity_type), ob.c.entity_id == entity_id).order_by(ob.c.seq)
-    ).all()
+    rows = connection.execute(_RECORD_OPS, {"et": str(entity_type), "eid": entity_id}).all()
     return [_operation(r) for r in rows]
 
 
@@ -114,6 +120,12 @@ def counts(connection: Connection) -> dict[str, int]:
 
 
 # -- sync state of rows ------------------------------------------------------------------------------
+
+def state_of(ops: Iterable[Operation]) -> SyncState:
+    """The row's sync state given its operations."""
+    present = {op.state.value for op in ops}
+    return next((s for s in SYNC_STATE_PRIORITY if s.value in present), SyncState.SYNCED)
+
 
 def refresh_sync_state(connection: Connection, entity_type: EntityType | str, entity_ids: Iterable[str]) -> None:
     """Recompute the grid's sync state of rows from their operations and open conflicts."""
@@ -313,13 +325,15 @@ def ready(connection: Connection, max_records: int = 100, now: str | None = None
                 continue
             groups[key] = []
         groups[key].append(op)
-    result: list[RecordOps] = []
-    for (entity_type, entity_id), ops in groups.items():
+    server_ids: dict[tuple[str, str], str | None] = {}
+    for entity_type in {key[0] for key in groups}:
         table = SPECS[EntityType(entity_type)].table
-        server_id = connection.execute(
-            select(table.c.server_id).where(table.c.local_id == entity_id)).scalar_one_or_none()
-        result.append(RecordOps(EntityType(entity_type), entity_id, server_id, ops))
-    return result
+        wanted = [key[1] for key in groups if key[0] == entity_type]
+        for start in range(0, len(wanted), 500):
+            for local_id, server_id in connection.execute(select(table.c.local_id, table.c.server_id).where(
+                    table.c.local_id.in_(wanted[start:start + 500]))):
+                server_ids[(entity_type, local_id)] = server_id
+    return [RecordOps(EntityType(et), eid, server_ids.get((et, eid)), ops) for (et, eid), ops in groups.items()]
 
 
 def mark_in_flight(connection: Connection, op_ids: Iterable[str]) -> int:
@@ -392,17 +406,18 @@ def _repoint(connection: Connection, entity_type: EntityType, old: str, new: str
         entity_id=new))
 
 
-def _pending_fields(connection: Connection, op: Operation) -> set[str]:
-    """Fields later unsent operations of the record still carry (the row keeps those local values)."""
+def _pending_fields(connection: Connection, op: Operation, others: list[Operation] | None = None) -> set[str]:
+    """Fields other operations of the record still carry (the row keeps those local values)."""
     names: set[str] = set()
-    for other in record_ops(connection, op.entity_type, op.entity_id):
+    for other in others if others is not None else record_ops(connection, op.entity_type, op.entity_id):
         if other.op_id != op.op_id and other.kind in (OpKind.CREATE, OpKind.UPDATE):
             names |= set(other.payload)
     return names
 
 
 def apply_server_record(connection: Connection, spec: EntitySpec, local_id: str, record: Mapping[str, Any],
-                        keep: set[str], etag: str | None = None) -> dict[str, Any]:
+                        keep: set[str], etag: str | None = None,
+                        sync_state: SyncState | None = None) -> dict[str, Any]:
     """Write the server's version of a record: base, etag, server-computed values, and every settable
     field except those in `keep` (local edits still waiting). Returns the new base."""
     theirs = local_fields(connection, spec.type, record)
@@ -419,6 +434,8 @@ def apply_server_record(connection: Connection, spec: EntitySpec, local_id: str,
     values["base"] = theirs
     if etag is not None:
         values["etag"] = etag
+    if sync_state is not None:
+        values["sync_state"] = sync_state.value
     connection.execute(update(spec.table).where(spec.table.c.local_id == local_id).values(values))
     return theirs
 
@@ -472,39 +489,54 @@ def mark_applied(connection: Connection, op_id: str, server_record: Mapping[str,
         if server_id != op.entity_id:
             # Records pulled before this answer may name the new record by its server id: point them here.
             _repoint(connection, op.entity_type, server_id, op.entity_id)
-    connection.execute(delete(ob).where(ob.c.op_id == op.op_id))
+    connection.execute(_DELETE, {"op_id": op.op_id})
+    remaining = record_ops(connection, op.entity_type, op.entity_id)
     if op.kind in (OpKind.CREATE, OpKind.UPDATE):
         if server_record:
             new_base = apply_server_record(connection, spec, op.entity_id, server_record,
-                                           _pending_fields(connection, op), etag)
+                                           _pending_fields(connection, op, remaining), etag, state_of(remaining))
         else:
             row_base = connection.execute(select(table.c.base).where(
                 table.c.local_id == op.entity_id)).scalar_one_or_none()
             new_base = {**(row_base or {}), **op.payload}
-            values: dict[str, Any] = {"base": new_base}
+            values: dict[str, Any] = {"base": new_base, "sync_state": state_of(remaining).value}
             if etag is not None:
                 values["etag"] = etag
             connection.execute(update(table).where(table.c.local_id == op.entity_id).values(values))
     elif op.kind == OpKind.DELETE:
         _remove_record(connection, op.entity_type, op.entity_id)
-    elif op.kind == OpKind.LINK:
-        links = schema.value_links
-        connection.execute(update(links).where(
-            links.c.owner_type == op.entity_type.value, links.c.owner_id == op.entity_id,
-            links.c.value_id == op.payload.get(LINK_VALUE)).values(server_linked=1))
+    elif op.kind in (OpKind.LINK, OpKind.UNLINK):
+        if op.kind == OpKind.LINK:
+            links = schema.value_links
+            connection.execute(update(links).where(
+                links.c.owner_type == op.entity_type.value, links.c.owner_id == op.entity_id,
+                links.c.value_id == op.payload.get(LINK_VALUE)).values(server_linked=1))
+        connection.execute(update(table).where(table.c.local_id == op.entity_id).values(
+            sync_state=state_of(remaining).value))
     if new_base is not None:
-        for later in record_ops(connection, op.entity_type, op.entity_id):
+        for later in remaining:
             if later.state in UNSENT and later.kind == OpKind.UPDATE:
                 rebased = {**(later.base or {}), **{k: new_base.get(k) for k in later.payload if k in new_base}}
-                connection.execute(update(ob).where(ob.c.op_id == later.op_id).values(base=rebased))
+                if rebased != later.base:
+                    connection.execute(update(ob).where(ob.c.op_id == later.op_id).values(base=rebased))
     unblocked: list[str] = []
-    for dependent in [_operation(r) for r in connection.execute(select(ob).where(ob.c.depends_on == op.op_id))]:
-        _set_block(connection, dependent, dependent.payload)
-        refresh_sync_state(connection, dependent.entity_type, [dependent.entity_id])
-        if get(connection, dependent.op_id).state == OpState.PENDING:  # type: ignore[union-attr]
-            unblocked.append(dependent.op_id)
-    if op.kind != OpKind.DELETE:
-        refresh_sync_state(connection, op.entity_type, [op.entity_id])
+    if op.kind == OpKind.CREATE:  # only creates are waited for
+        for dependent in [_operation(r) for r in connection.execute(select(ob).where(ob.c.depends_on == op.op_id))]:
+            _set_block(connection, dependent, dependent.payload)
+            refresh_sync_state(connection, dependent.entity_type, [dependent.entity_id])
+            if get(connection, dependent.op_id).state == OpState.PENDING:  # type: ignore[union-attr]
+                unblocked.append(dependent.op_id)
+    return unblocked
+
+
+def mark_applied_many(connection: Connection,
+                      results: Iterable[tuple[str, Mapping[str, Any] | None, str | None]]) -> list[str]:
+    """`mark_applied` for many answers in one transaction: (op_id, server_record, etag) each. With
+    synchronous=FULL every commit waits for the disk, so an engine that batches its answers into one
+    write per round saves a disk flush per operation. Returns the op ids unblocked."""
+    unblocked: list[str] = []
+    for op_id, record, etag in results:
+        unblocked += mark_applied(connection, op_id, record, etag)
     return unblocked
 
 
