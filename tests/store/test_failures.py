@@ -95,3 +95,13 @@ def test_search_text_is_never_query_syntax(w, r, text: str) -> None:
     w(edits.create, E.PRODUCT, {"title": "Plain"})
     assert r(queries.product_ids, ProductFilter(text=text)) == []
     assert r(queries.counts)["product"] == 1
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    from synq_desktop.store.errors import StoreError
+
+    path = tmp_path / "catalog.sqlite"
+    path.write_bytes(b"this is not SQLite " * 100)
+    with pytest.raises(StoreError, match="not a database"):
+        WorkingCopy.open(path)
+    assert path.read_bytes().startswith(b"this is not SQLite")  # left as it was
