@@ -244,14 +244,41 @@ def replace_server_links(connection: Connection, owner_type: EntityType | str, o
         findings.refresh(connection, EntityType.PRODUCT, [owner_id])
 
 
+def _to_local_ids(connection: Connection, items: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
+    """(entity_type as the server spells it, server id) -> local id, for records created here (whose local
+    id differs from the server's); the views look issues and audit events up by local id."""
+    wanted: dict[EntityType, set[str]] = {}
+    for item in items:
+        kind, entity_id = str(item.get("entity_type") or "").lower(), item.get("entity_id")
+        if entity_id and kind in EntityType._value2member_map_:
+            wanted.setdefault(EntityType(kind), set()).add(str(entity_id))
+    found: dict[tuple[str, str], str] = {}
+    for entity_type, ids in wanted.items():
+        table = spec_for(entity_type).table
+        chunk_ids = list(ids)
+        for start in range(0, len(chunk_ids), CHUNK):
+            for server_id, local_id in connection.execute(select(table.c.server_id, table.c.local_id).where(
+                    table.c.server_id.in_(chunk_ids[start:start + CHUNK]), table.c.local_id != table.c.server_id)):
+                found[(entity_type.value, server_id)] = local_id
+    return found
+
+
+def _local_entity_id(found: Mapping[tuple[str, str], str], item: Mapping[str, Any]) -> str | None:
+    entity_id = item.get("entity_id")
+    if not entity_id:
+        return None
+    return found.get((str(item.get("entity_type") or "").lower(), str(entity_id)), str(entity_id))
+
+
 def replace_validation_issues(connection: Connection, issues: Sequence[Mapping[str, Any]]) -> int:
     """The server's open validation issues (GET /validation lists them all): replaces the stored set."""
     t = schema.validation_issues
     connection.execute(delete(t))
+    local = _to_local_ids(connection, issues)
     rows = [{
         "server_id": str(i["id"]), "severity": i.get("severity"), "issue_type": i.get("issue_type"),
         "message": i.get("message"), "entity_type": i.get("entity_type"),
-        "entity_id": str(i["entity_id"]) if i.get("entity_id") else None, "field": i.get("field"),
+        "entity_id": _local_entity_id(local, i), "field": i.get("field"),
         "created_at": normalize_time(i.get("created_at")),
     } for i in issues if i.get("id")]
     if rows:
@@ -262,9 +289,10 @@ def replace_validation_issues(connection: Connection, issues: Sequence[Mapping[s
 def upsert_audit_events(connection: Connection, events: Sequence[Mapping[str, Any]]) -> int:
     """Audit events are immutable on the server: new ones are added, known ones left alone."""
     t = schema.audit_events
+    local = _to_local_ids(connection, events)
     rows = [{
         "server_id": str(e["id"]), "actor_email": e.get("actor_email"), "action": e.get("action"),
-        "entity_type": e.get("entity_type"), "entity_id": str(e["entity_id"]) if e.get("entity_id") else None,
+        "entity_type": e.get("entity_type"), "entity_id": _local_entity_id(local, e),
         "details": e.get("details"), "ip_address": e.get("ip_address"),
         "created_at": normalize_time(e.get("created_at")),
     } for e in events if e.get("id")]

@@ -136,3 +136,16 @@ def test_links_validation_audit_and_jobs(w, r) -> None:
     assert r(queries.bulk_jobs)[0]["status"] == "PROCESSING"
     counts = r(queries.counts)
     assert (counts["validation_issue"], counts["audit_event"], counts["bulk_job"]) == (1, 1, 1)
+
+
+def test_issues_and_audit_events_point_at_local_ids(w, r) -> None:
+    pid = w(edits.create, E.PRODUCT, {"title": "Made here"})
+    [op] = r(outbox.record_ops, E.PRODUCT, pid)
+    w(outbox.mark_in_flight, [op.op_id])
+    w(outbox.mark_applied, op.op_id, {"id": "srv-9", "title": "Made here"})
+    w(pull.replace_validation_issues, [{"id": "i1", "severity": "WARNING", "issue_type": "NO_VARIANTS",
+                                        "message": "m", "entity_type": "PRODUCT", "entity_id": "srv-9"}])
+    w(pull.upsert_audit_events, [{"id": "e1", "action": "PRODUCT_CREATED", "entity_type": "PRODUCT",
+                                  "entity_id": "srv-9"}])
+    assert [i["server_id"] for i in r(queries.validation_issues, pid)] == ["i1"]
+    assert [e["server_id"] for e in r(queries.audit_events, pid)] == ["e1"]
