@@ -330,3 +330,35 @@ def test_one_key_on_two_routes_never_replays_the_wrong_thing(creds):
         assert brand.status_code in (201, 400, 409)
         if brand.status_code == 201:
             assert brand.json()["id"] != product["id"] and "logo_url" in brand.json()
+
+
+def test_ties_in_the_sort_order_are_broken_by_id(creds):
+    with creds.client() as api:
+        made = [api.post("/categories", json={"name": "Same", "slug": f"same-{n}"}).json()["id"] for n in range(7)]
+        pages = [api.get("/categories", params={"limit": 2, "offset": offset}).json() for offset in (0, 2, 4, 6)]
+        seen = [c["id"] for page in pages for c in page]
+        assert seen == sorted(made), "equal names come in id order, so pages neither repeat nor skip"
+
+
+def test_score_changes_move_updated_at_so_incremental_pulls_see_them(creds):
+    """A variant whose score drops because another variant took its SKU must show up in the next pull."""
+    with creds.client() as api:
+        product = api.post("/products", json={"title": "P", "description": "d"}).json()
+        first = api.post(f"/products/{product['id']}/variants",
+                         json={"sku": "TWIN", "price": 1, "currency": "USD"}).json()
+        assert first["data_quality_score"] == 100
+        mark = api.get("/variants").json()[-1]["updated_at"]
+        product_mark = api.get(f"/products/{product['id']}").json()["updated_at"]
+        second = api.post(f"/products/{product['id']}/variants",
+                          json={"sku": "TWIN", "price": 1, "currency": "USD"}).json()
+        pulled = {v["id"]: v for v in api.get("/variants", params={"updated_since": mark}).json()}
+        assert second["id"] in pulled and first["id"] in pulled, "the first variant's score changed too"
+        assert pulled[first["id"]]["data_quality_score"] == 75
+        # The product's own score did not change here; a product that gains its first variant does.
+        lonely = api.post("/products", json={"title": "L", "description": "d"}).json()
+        assert lonely["data_quality_score"] == 90
+        lonely_mark = api.get(f"/products/{lonely['id']}").json()["updated_at"]
+        api.post(f"/products/{lonely['id']}/variants", json={"sku": "L-1", "price": 1, "currency": "USD"})
+        pulled_products = {p["id"]: p for p in api.get("/products", params={"updated_since": lonely_mark}).json()}
+        assert pulled_products[lonely["id"]]["data_quality_score"] == 100
+        assert product_mark <= api.get(f"/products/{product['id']}").json()["updated_at"]

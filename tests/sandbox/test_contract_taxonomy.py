@@ -184,3 +184,18 @@ def test_taxonomy_changes_are_audited(api):
     for action in ("CATEGORY_CREATED", "CATEGORY_UPDATED", "CATEGORY_DELETED"):
         assert (action, category["id"]) in actions
     assert ("BRAND_CREATED", brand["id"]) in actions and ("ATTRIBUTE_CREATED", attribute["id"]) in actions
+
+
+def test_taxonomy_null_clears_and_absent_stays(api):
+    top = api.post("/categories", json={"name": "Top", "slug": "top"}).json()
+    child = api.post("/categories", json={"name": "Child", "slug": "child", "parentId": top["id"],
+                                          "description": "kept"}).json()
+    to_root = api.put(f"/categories/{child['id']}", json={"parentId": None}).json()
+    assert to_root["parent_id"] is None and to_root["description"] == "kept" and to_root["slug"] == "child"
+    cleared = api.put(f"/categories/{child['id']}", json={"description": None}).json()
+    assert cleared["description"] is None and cleared["name"] == "Child"
+    assert api.put(f"/categories/{child['id']}", json={"name": None}).status_code == 400, "a name is required"
+    assert api.put(f"/categories/{child['id']}", json={"slug": None}).status_code == 400, "a slug is required"
+    group = api.post("/attribute-groups", json={"name": "G", "description": "d"}).json()
+    renamed = api.put(f"/attribute-groups/{group['id']}", json={"name": "G2"}).json()
+    assert renamed["description"] == "d" and renamed["attribute_ids"] == []
