@@ -348,6 +348,7 @@ class Transport:
                 )
                 async with asyncio.timeout(remaining):
                     response = await self._client.send(request, stream=True)
+                    body_cut = await self._read_body(response)
             except (httpx.RequestError, httpx.StreamError, TimeoutError) as exc:
                 error = NetworkError(self._describe_failure(exc), **context)  # type: ignore[arg-type]
                 not_sent = isinstance(exc, _NOT_SENT)
@@ -363,7 +364,6 @@ class Transport:
                     log.info("%s %s: %s, retrying (attempt %d)", method, path, error.message, attempt)
                     continue
                 raise error from None
-            body_cut = await self._read_body(response, deadline)
             elapsed_ms = (loop.time() - started) * 1000
 
             status = response.status_code
@@ -419,13 +419,12 @@ class Transport:
             raise self.error_for(status, body, **context)
 
     @staticmethod
-    async def _read_body(response: httpx.Response, deadline: float) -> bool:
-        """Read the whole body; True when it was cut off (the connection dropped or time ran out mid-body)."""
+    async def _read_body(response: httpx.Response) -> bool:
+        """Read the whole body; True when the connection dropped mid-body (the status and headers did arrive).
+        Running out of time mid-body surfaces as the caller's TimeoutError: no usable answer either way."""
         try:
-            remaining = deadline - asyncio.get_running_loop().time()
-            async with asyncio.timeout(max(remaining, 0.001)):
-                await response.aread()
-        except (httpx.RequestError, httpx.StreamError, TimeoutError):
+            await response.aread()
+        except (httpx.RequestError, httpx.StreamError):
             return True
         finally:
             await response.aclose()
