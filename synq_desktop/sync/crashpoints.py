@@ -10,6 +10,10 @@ Client-side points (where the engine calls `reach`):
 - after_inflight_commit: IN_FLIGHT is committed, the request is not sent yet.
 - after_answer_before_local_commit: the server's 2xx answer is in hand, the local commit has not happened.
 - after_page_commit: one pulled page (and its watermark) is committed; the next page is not asked for.
+- after_lost_answer: a request's answer was lost (connection dropped, unreadable): with the sandbox's
+  `drop_after_commit_rate` fault this is "after the server committed, before the answer was read".
+Each point may carry an operation kind: `after_inflight_commit:create_variant@3` is the third round that
+claims a variant create.
 The fourth point of the matrix, "after the server committed but before the answer was read", has no client
 hook: the sandbox's `drop_after_commit_rate` fault closes the connection after committing (AFTER_SERVER_COMMIT).
 """
@@ -25,9 +29,11 @@ BEFORE_INFLIGHT_COMMIT = "before_inflight_commit"
 AFTER_INFLIGHT_COMMIT = "after_inflight_commit"
 AFTER_ANSWER_BEFORE_LOCAL_COMMIT = "after_answer_before_local_commit"
 AFTER_PAGE_COMMIT = "after_page_commit"
+AFTER_LOST_ANSWER = "after_lost_answer"
 AFTER_SERVER_COMMIT = "after_server_commit"  # a sandbox fault, not a client hook (see the module docstring)
 
-POINTS = (BEFORE_INFLIGHT_COMMIT, AFTER_INFLIGHT_COMMIT, AFTER_ANSWER_BEFORE_LOCAL_COMMIT, AFTER_PAGE_COMMIT)
+POINTS = (BEFORE_INFLIGHT_COMMIT, AFTER_INFLIGHT_COMMIT, AFTER_ANSWER_BEFORE_LOCAL_COMMIT, AFTER_PAGE_COMMIT,
+          AFTER_LOST_ANSWER)
 
 _lock = threading.Lock()
 _counts: dict[str, int] = {}
@@ -47,16 +53,26 @@ def parse(value: str | None) -> tuple[str, int] | None:
     return (name, nth) if nth >= 1 else None
 
 
-def reach(name: str) -> None:
-    """Mark that execution reached `name`; SIGKILL this process if the hook says so."""
+def reach(name: str, kinds: tuple[str, ...] = ()) -> None:
+    """Mark that execution reached `name` (and `name:<kind>` for each operation kind involved, e.g.
+    `after_inflight_commit:create_variant`); SIGKILL this process if the hook says so."""
     wanted = parse(os.environ.get(ENV))
-    if wanted is None or wanted[0] != name:
+    if wanted is None:
+        return
+    target, nth = wanted
+    names = (name, *(f"{name}:{kind}" for kind in dict.fromkeys(kinds)))
+    if target not in names:
         return
     with _lock:
-        _counts[name] = _counts.get(name, 0) + 1
-        hit = _counts[name] == wanted[1]
+        _counts[target] = _counts.get(target, 0) + 1
+        hit = _counts[target] == nth
     if hit:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def kind_of(entity_type: str, kind: str) -> str:
+    """The kind label of an operation for `name:<kind>` points: create_product, create_variant, update, ..."""
+    return f"create_{entity_type}" if kind == "create" else kind
 
 
 def reset() -> None:

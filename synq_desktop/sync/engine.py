@@ -99,6 +99,7 @@ class SyncEngine:
         self.max_wait = max_wait
         self.detect_deletions = detect_deletions
         self.lock_wait = lock_wait
+        self.push_batch_records = 400  # records claimed per push round (one IN_FLIGHT commit each)
         self._cancel = CancelToken()
         self._task: asyncio.Task[SyncSummary] | None = None
 
@@ -142,7 +143,7 @@ class SyncEngine:
         if push and not read_only:
             await reconcile(self.wc, self.client, self.hub)
             pusher = Pusher(self.wc, self.client, concurrency=self.push_concurrency, hub=self.hub,
-                            cancel=self._cancel, max_wait=self.max_wait,
+                            cancel=self._cancel, max_wait=self.max_wait, batch_records=self.push_batch_records,
                             after_uncertain=lambda: reconcile(self.wc, self.client, self.hub))
             report = await pusher.run()
             summary.pushed = report.pushed

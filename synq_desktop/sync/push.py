@@ -27,10 +27,12 @@ from sqlalchemy import Connection, select
 
 from synq_desktop.api import (
     AuthError,
+    BadAnswerError,
     ConflictError,
     Ext,
     ForbiddenError,
     InvalidError,
+    NetworkError,
     NotFoundError,
     NotSupportedError,
     OutcomeUnknownError,
@@ -130,8 +132,12 @@ def _claim(connection: Connection, groups: list[outbox.RecordOps]) -> list[Claim
             claimed.append(ClaimedRecord(group.entity_type, group.entity_id, row.server_id if row else None,
                                          row.etag if row else None, ops))
     outbox.mark_in_flight(connection, ids)
-    crashpoints.reach(crashpoints.BEFORE_INFLIGHT_COMMIT)
+    crashpoints.reach(crashpoints.BEFORE_INFLIGHT_COMMIT, _kinds(claimed))
     return claimed
+
+
+def _kinds(claimed: list[ClaimedRecord]) -> tuple[str, ...]:
+    return tuple(crashpoints.kind_of(c.op.entity_type.value, c.op.kind.value) for r in claimed for c in r.ops)
 
 
 def _next_due(connection: Connection, skip: set[tuple[str, str]]) -> str | None:
@@ -251,7 +257,7 @@ class Pusher:
                     await asyncio.sleep(wait)  # the backoff an operation asked for, not synchronisation
                 continue
             claimed = await self.wc.write(_claim, groups, doing="claiming operations to send")
-            crashpoints.reach(crashpoints.AFTER_INFLIGHT_COMMIT)
+            crashpoints.reach(crashpoints.AFTER_INFLIGHT_COMMIT, _kinds(claimed))
             results = await asyncio.gather(*(self._send_record(record) for record in claimed),
                                            return_exceptions=True)
             for result in results:
@@ -331,6 +337,8 @@ class Pusher:
         except REJECTING as exc:
             await self._reject(op, exc)
         except OutcomeUnknownError as exc:
+            crashpoints.reach(crashpoints.AFTER_LOST_ANSWER, (crashpoints.kind_of(op.entity_type.value,
+                                                                                 op.kind.value),))
             await self._uncertain(op, exc)
         except ServerError as exc:
             if op.kind == OpKind.CREATE:
@@ -341,6 +349,9 @@ class Pusher:
         except ThrottledError as exc:
             await self._transient(op, exc, exc.retry_after)
         except SynqError as exc:  # network, bad answers, unexpected statuses: try again later
+            if isinstance(exc, (NetworkError, BadAnswerError)):
+                crashpoints.reach(crashpoints.AFTER_LOST_ANSWER, (crashpoints.kind_of(op.entity_type.value,
+                                                                                     op.kind.value),))
             await self._transient(op, exc)
         return False, server_id, etag
 
@@ -363,7 +374,8 @@ class Pusher:
         await self._commit.run(lambda c: outbox.mark_retry(c, op.op_id, reason, delay, status))
 
     async def _applied(self, op: outbox.Operation, record: dict[str, Any] | None, etag: str | None) -> None:
-        crashpoints.reach(crashpoints.AFTER_ANSWER_BEFORE_LOCAL_COMMIT)
+        crashpoints.reach(crashpoints.AFTER_ANSWER_BEFORE_LOCAL_COMMIT,
+                          (crashpoints.kind_of(op.entity_type.value, op.kind.value),))
         await self._commit.run(lambda c: outbox.mark_applied(c, op.op_id, record, etag))
         self.report.pushed += 1
 
