@@ -362,3 +362,46 @@ def test_score_changes_move_updated_at_so_incremental_pulls_see_them(creds):
         pulled_products = {p["id"]: p for p in api.get("/products", params={"updated_since": lonely_mark}).json()}
         assert pulled_products[lonely["id"]]["data_quality_score"] == 100
         assert product_mark <= api.get(f"/products/{product['id']}").json()["updated_at"]
+
+
+def _at_once(creds, calls: list) -> list:
+    """Run each call(client) on its own thread, released together."""
+    import threading
+
+    results: list = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(index: int) -> None:
+        with creds.client() as client:
+            barrier.wait()
+            results[index] = calls[index](client)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_racing_writers_with_one_etag_exactly_one_wins(creds):
+    with creds.client() as api:
+        made = api.post("/products", json={"title": "Contended"})
+    etag, pid = made.headers["ETag"], made.json()["id"]
+    statuses = _at_once(creds, [
+        lambda client, n=n: client.put(f"/products/{pid}", json={"title": f"W{n}"}, headers={"If-Match": etag})
+        .status_code for n in range(6)])
+    assert sorted(statuses) == [200, 412, 412, 412, 412, 412]
+
+
+def test_racing_reparents_never_make_a_cycle(creds):
+    with creds.client() as api:
+        for n in range(10):
+            a = api.post("/categories", json={"name": "A", "slug": f"ra-{n}"}).json()
+            b = api.post("/categories", json={"name": "B", "slug": f"rb-{n}"}).json()
+            statuses = _at_once(creds, [
+                lambda client, child=a["id"], parent=b["id"]: client.put(
+                    f"/categories/{child}", json={"parent_id": parent}).status_code,
+                lambda client, child=b["id"], parent=a["id"]: client.put(
+                    f"/categories/{child}", json={"parent_id": parent}).status_code])
+            assert sorted(statuses) == [200, 400], statuses
