@@ -405,3 +405,31 @@ def test_racing_reparents_never_make_a_cycle(creds):
                 lambda client, child=b["id"], parent=a["id"]: client.put(
                     f"/categories/{child}", json={"parent_id": parent}).status_code])
             assert sorted(statuses) == [200, 400], statuses
+
+
+def test_a_restart_keeps_idempotency_and_moves_urls_to_the_new_address(tmp_path):
+    """The client replays an uncertain create after the server came back (on another port): the key still
+    replays, and every URL the server hands out points at its new address."""
+    from tests.support.sandbox import start_sandbox_process
+
+    database = str(tmp_path / "sandbox.sqlite")
+    first_run = start_sandbox_process("--db", database, "--demo", "5", "--job-rate", "0")
+    with first_run, first_run.credentials.client() as api:
+        created = api.post("/products", json={"title": "Keyed"}, headers={"Idempotency-Key": "restart-key"})
+        export = api.post("/export", json={"format": "csv"}).json()
+        deadline = time.monotonic() + 20
+        while api.get(f"/bulk-jobs/{export['id']}").json()["status"] != "COMPLETED":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    with start_sandbox_process("--db", database, "--demo", "5") as second_run:
+        creds = second_run.credentials
+        assert second_run.url != first_run.url
+        with creds.client() as api:
+            replay = api.post("/products", json={"title": "Keyed"}, headers={"Idempotency-Key": "restart-key"})
+            assert replay.status_code == 201 and replay.json()["id"] == created.json()["id"]
+            assert [p["title"] for p in api.get("/products", params={"limit": 100}).json()].count("Keyed") == 1
+            job = api.get(f"/bulk-jobs/{export['id']}").json()
+            assert job["result_url"].startswith(second_run.url + "/files/exports/")
+            assert httpx.get(job["result_url"], headers=creds.headers).status_code == 200
+            media = api.get("/media", params={"limit": 5}).json()
+            assert media and all(m["url"].startswith(second_run.url + "/files/demo/") for m in media)
