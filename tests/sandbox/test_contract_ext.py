@@ -433,3 +433,28 @@ def test_a_restart_keeps_idempotency_and_moves_urls_to_the_new_address(tmp_path)
             assert httpx.get(job["result_url"], headers=creds.headers).status_code == 200
             media = api.get("/media", params={"limit": 5}).json()
             assert media and all(m["url"].startswith(second_run.url + "/files/demo/") for m in media)
+
+
+def test_openapi_declares_every_answer(sandbox):
+    """Each API operation declares its success code as API.md states and every error code a client can meet."""
+    document = httpx.get(sandbox.url + "/openapi.json").json()
+    assert {"HTTPBearer", "TenantId", "OrgId"} <= set(document["components"]["securitySchemes"])
+    errors = {"400", "401", "403", "404", "409", "412", "413", "429"}
+    success_by_shape = {
+        ("post", "/api/v1/pim/products/{product_id}/variants"): "200",
+        ("post", "/api/v1/pim/bulk-jobs"): "200",
+        ("post", "/api/v1/pim/export"): "202",
+    }
+    operations = 0
+    for path, methods in document["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in methods.items():
+            operations += 1
+            declared = set(operation["responses"])
+            assert errors <= declared, (method, path, sorted(errors - declared))
+            assert operation.get("security"), (method, path)
+            expected = success_by_shape.get((method, path)) or {"post": "201", "delete": "204"}.get(method, "200")
+            assert expected in declared, (method, path, sorted(declared))
+            assert "429" in declared and "Retry-After" in operation["responses"]["429"].get("headers", {})
+    assert operations >= 55
