@@ -23,9 +23,12 @@ from synq_desktop.store import queries, schema
 from synq_desktop.store.queries import ProductFilter
 from synq_desktop.store.working_copy import WorkingCopy
 
-WORDS = ("merino wool cotton linen silk denim leather canvas fleece cashmere sweater shirt jacket coat dress "
-         "trousers skirt scarf hat gloves socks boots sneakers belt bag wallet navy crimson olive ivory charcoal "
-         "slim relaxed classic vintage organic recycled lightweight heavy waterproof quilted knitted").split()
+WORDS = (
+    "merino", "wool", "cotton", "linen", "silk", "denim", "leather", "canvas", "fleece", "cashmere", "sweater",
+    "shirt", "jacket", "coat", "dress", "trousers", "skirt", "scarf", "hat", "gloves", "socks", "boots",
+    "sneakers", "belt", "bag", "wallet", "navy", "crimson", "olive", "ivory", "charcoal", "slim", "relaxed",
+    "classic", "vintage", "organic", "recycled", "lightweight", "heavy", "waterproof", "quilted", "knitted",
+)
 COLORS = ("RED", "BLUE", "GREEN", "BLACK", "WHITE", "NAVY", "GREY", "OLIVE")
 SIZES = ("XS", "S", "M", "L", "XL", "XXL")
 STATUSES = ("ACTIVE", "ACTIVE", "ACTIVE", "DRAFT", "ARCHIVED")

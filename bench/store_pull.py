@@ -34,22 +34,30 @@ def main() -> None:
                  "option_values": {"size": str(k)}, "data_quality_score": 100,
                  "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
                 for n in range(args.products) for k in range(args.variants_per_product)]
-    path = Path(tempfile.mkdtemp(prefix="synq-pull-")) / "catalog.sqlite"
-    with WorkingCopy.open(path) as wc:
-        for label, change in (("first pull", None), ("same pages again", None), ("every title changed", "x")):
-            if change:
-                for record in products:
-                    record["title"] += change
-            started, cpu = time.perf_counter(), time.process_time()
-            for page in pages(products):
-                wc.write_blocking(pull.upsert_server_records, EntityType.PRODUCT, page)
-            mid = time.perf_counter()
-            for page in pages(variants):
-                wc.write_blocking(pull.upsert_server_records, EntityType.VARIANT, page)
-            done = time.perf_counter()
-            print(f"{label:22} products {len(products) / (mid - started):8,.0f}/s  "
-                  f"variants {len(variants) / (done - mid):8,.0f}/s  total {done - started:6.2f} s  "
-                  f"cpu {time.process_time() - cpu:6.2f} s")
+    print(f"{len(products):,} products, {len(variants):,} variants, pages of 100")
+    for label, checks, per_write in (("first pull, checks on, 1 page/commit", True, 1),
+                                     ("first pull, checks off, 1 page/commit", False, 1),
+                                     ("first pull, checks off, 10 pages/commit", False, 10)):
+        path = Path(tempfile.mkdtemp(prefix="synq-pull-")) / "catalog.sqlite"
+        with WorkingCopy.open(path) as wc:
+            for round_label, change in ((label, None), ("  same pages again", None), ("  every title changed", "x")):
+                if change:
+                    for record in products:
+                        record["title"] += change
+                started, cpu = time.perf_counter(), time.process_time()
+                for entity_type, records in ((EntityType.PRODUCT, products), (EntityType.VARIANT, variants)):
+                    batch = pages(records)
+                    for i in range(0, len(batch), per_write):
+                        wc.write_blocking(_write_pages, entity_type, batch[i:i + per_write], checks)
+                done = time.perf_counter()
+                total = len(products) + len(variants)
+                print(f"{round_label:42} {total / (done - started):8,.0f} records/s  wall {done - started:6.2f} s  "
+                      f"cpu {time.process_time() - cpu:6.2f} s")
+
+
+def _write_pages(connection, entity_type: EntityType, batch: list[list[dict]], checks: bool) -> None:
+    for page in batch:
+        pull.upsert_server_records(connection, entity_type, page, check_findings=checks)
 
 
 if __name__ == "__main__":

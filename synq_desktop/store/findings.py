@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, literal_column, select, update
 
 from synq_desktop.domain import validation as rules
 from synq_desktop.store import schema
@@ -46,6 +46,23 @@ def refresh(connection: Connection, entity_type: EntityType | str, local_ids: It
                     issue_level=bindparam("b_level"), issues=bindparam("b_issues")),
                 [{"b_id": i, "b_level": level, "b_issues": issues} for i, (level, issues) in results.items()],
             )
+
+
+def refresh_batch(connection: Connection, entity_type: EntityType | str, after_rowid: int = 0,
+                  limit: int = 2000) -> int | None:
+    """Recheck the next `limit` rows after `after_rowid` (table order): call it in idle time, one short
+    write at a time, after a pull that skipped the checks. Returns the rowid to continue after, or None
+    when the table is done."""
+    et = EntityType(entity_type)
+    if et not in CHECKED:
+        return None
+    table = _TABLES[et]
+    rows = connection.execute(select(table.c.local_id, literal_column("rowid")).where(
+        literal_column("rowid") > after_rowid).order_by(literal_column("rowid")).limit(limit)).all()
+    if not rows:
+        return None
+    refresh(connection, et, [r[0] for r in rows])
+    return int(rows[-1][1]) if len(rows) == limit else None
 
 
 def evaluate(connection: Connection, entity_type: EntityType | str,

@@ -149,3 +149,16 @@ def test_issues_and_audit_events_point_at_local_ids(w, r) -> None:
                                   "entity_id": "srv-9"}])
     assert [i["server_id"] for i in r(queries.validation_issues, pid)] == ["i1"]
     assert [e["server_id"] for e in r(queries.audit_events, pid)] == ["e1"]
+
+
+def test_findings_can_be_checked_later_in_batches(w, r) -> None:
+    from synq_desktop.store import findings
+
+    w(pull.upsert_server_records, E.PRODUCT, [product(f"p{i}", description="") for i in range(5)],
+      check_findings=False)
+    assert row(r, schema.products, "p3")["issue_level"] == 0
+    after = w(findings.refresh_batch, E.PRODUCT, 0, 3)
+    assert after is not None
+    assert w(findings.refresh_batch, E.PRODUCT, after, 3) is None
+    assert {i["issue_type"] for i in row(r, schema.products, "p4")["issues"]} == {"MISSING_DESCRIPTION",
+                                                                                "NO_VARIANTS"}
