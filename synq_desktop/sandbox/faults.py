@@ -53,7 +53,7 @@ class FaultConfig(BaseModel):
     latency_jitter_ms: int = Field(0, ge=0, le=600_000)
     error_rate: float = Field(0.0, ge=0.0, le=1.0)
     error_codes: list[int] = Field(default_factory=lambda: list(ALLOWED_ERROR_CODES), min_length=1)
-    throttle_burst: int = Field(0, ge=0)
+    throttle_burst: int = Field(0, ge=0)  # the next N requests get 429; counts down as they do
     retry_after_s: int = Field(1, ge=0, le=86_400)
     drop_after_commit_rate: float = Field(0.0, ge=0.0, le=1.0)
     truncate_rate: float = Field(0.0, ge=0.0, le=1.0)
@@ -111,7 +111,6 @@ class FaultInjector:
         self._config = FaultConfig()
         self._rng = random.Random()
         self._paths: re.Pattern[str] | None = None
-        self._throttle_left = 0
         self.configure(config or FaultConfig())
 
     @property
@@ -121,9 +120,9 @@ class FaultInjector:
 
     @property
     def throttle_remaining(self) -> int:
-        """429s still to come from the current burst."""
+        """429s still to come from the current burst (the config's `throttle_burst` counts down)."""
         with self._lock:
-            return self._throttle_left
+            return self._config.throttle_burst
 
     def configure(self, config: FaultConfig) -> FaultConfig:
         """Replace the whole config: restarts the random stream (from `seed`) and the throttle burst."""
@@ -132,7 +131,6 @@ class FaultInjector:
             self._config = config
             self._rng = random.Random(config.seed)
             self._paths = re.compile(config.paths) if config.paths else None
-            self._throttle_left = config.throttle_burst
             return config.model_copy(deep=True)
 
     def update(self, **fields: Any) -> FaultConfig:
@@ -168,8 +166,10 @@ class FaultInjector:
             delay = config.latency_ms / 1000.0
             if config.latency_jitter_ms:
                 delay += rng.uniform(0, config.latency_jitter_ms) / 1000.0
-            if self._throttle_left > 0:
-                self._throttle_left -= 1
+            if config.throttle_burst > 0:
+                # Count down in the config itself, so reading it shows what is left and an update of
+                # another field (which merges into the current config) does not re-arm a spent burst.
+                self._config = config.model_copy(update={"throttle_burst": config.throttle_burst - 1})
                 return FaultPlan(delay, "throttle", 429, retry_after_s=config.retry_after_s)
             if config.error_rate and rng.random() < config.error_rate:
                 return FaultPlan(delay, "error", rng.choice(config.error_codes))

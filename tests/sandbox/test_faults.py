@@ -338,3 +338,13 @@ def test_request_log_reads_fast_and_stays_small():
     assert [e["seq"] for e in tail] == [99_996, 99_997, 99_998, 99_999, 100_000]
     assert tail[0]["time"] == "2025-11-27T03:45:44.500000Z"
     assert time.process_time() - started < 0.05
+
+
+def test_a_spent_throttle_burst_is_not_rearmed_by_another_change():
+    injector = FaultInjector(FaultConfig(throttle_burst=2))
+    assert [injector.plan("/api/x").kind for _ in range(3)] == ["throttle", "throttle", None]
+    assert injector.config.throttle_burst == 0, "the config shows what is left"
+    injector.update(latency_jitter_ms=1)
+    assert injector.plan("/api/x").kind is None
+    injector.update(throttle_burst=1)
+    assert injector.plan("/api/x").kind == "throttle", "asking again arms a new burst"

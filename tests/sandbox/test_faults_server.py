@@ -75,6 +75,10 @@ def test_throttle_burst(sandbox, creds):
         answers = [api.get("/products") for _ in range(3)]
     assert [a.status_code for a in answers] == [429, 429, 200]
     assert answers[0].headers["Retry-After"] == "3" and answers[0].json()["error"]
+    assert httpx.get(sandbox.url + "/_admin/faults").json()["throttle_burst"] == 0, "the burst counts down"
+    sandbox.set_faults(latency_ms=1)
+    with creds.client() as api:
+        assert api.get("/products").status_code == 200, "changing another field does not re-arm it"
 
 
 def test_drop_after_commit_then_replay_with_the_same_key(sandbox, creds):
