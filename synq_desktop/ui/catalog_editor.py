@@ -196,6 +196,7 @@ class CatalogEditor(QWidget):
         await self.sync_bar.refresh_counts()
 
     def _tree_loaded(self) -> None:
+        self.products.lookups.categories = self.categories.names()  # renames show in pasted-name matching
         self.tree.expandToDepth(1)
         current = self.tree.currentIndex()
         if not current.isValid():

@@ -156,6 +156,9 @@ class CategoryTreeModel(QAbstractItemModel):
             stack.extend(self._children.get(k, ()))
         return frozenset(out)
 
+    def names(self) -> dict[str, str]:
+        return {node_id: node.name for node_id, node in self._nodes.items()}
+
     def node(self, category_id: str) -> CategoryNode | None:
         return self._nodes.get(category_id)
 

@@ -137,30 +137,39 @@ class ProductTableModel(QAbstractTableModel):
         self.query = ProductQuery()
         self.lookups = Lookups()
         self._ids: list[str] = []
-        self._row_of: dict[str, int] = {}
+        self._row_index: dict[str, int] | None = {}  # built on demand: 100k entries cost ~10-40 ms
         self._cache: dict[str, ProductRow] = {}
         self._stale: dict[str, ProductRow] = {}
         self._loading: set[int] = set()
         self._generation = 0
+        self.generation_installed = 0  # id lists swapped in so far (benchmarks and tests wait on it)
         self._reloading: asyncio.Future[None] | None = None
 
     # -- the id list -----------------------------------------------------------------------------
     def set_query(self, query: ProductQuery) -> asyncio.Future[None]:
         self.query = query
-        return self.reload()
+        return self.reload(with_lookups=False)
 
-    def reload(self) -> asyncio.Future[None]:
-        """Ask for a new id list (and the lookups); the old rows stay on screen until it arrives."""
+    def reload(self, with_lookups: bool = True) -> asyncio.Future[None]:
+        """Ask for a new id list (and, unless only the query changed, the names of categories, brands
+        and templates); the old rows stay on screen until the new list and its first page arrive."""
         self._generation += 1
-        self._reloading = asyncio.ensure_future(self._reload(self._generation))
+        self._reloading = asyncio.ensure_future(self._reload(self._generation, with_lookups))
         return self._reloading
 
-    async def _reload(self, generation: int) -> None:
-        ids, lookups = await asyncio.gather(self.source.product_ids(self.query), self._fetch_lookups())
+    async def _reload(self, generation: int, with_lookups: bool) -> None:
+        if with_lookups:
+            ids, lookups = await asyncio.gather(self.source.product_ids(self.query), self._fetch_lookups())
+        else:
+            ids, lookups = await self.source.product_ids(self.query), self.lookups
         if generation != self._generation:
             return  # a newer query was made meanwhile; its answer wins
+        # The first page comes with the list, so the grid repaints once, with rows.
+        first = await self.source.product_rows(ids[:PAGE_SIZE]) if ids else {}
+        if generation != self._generation:
+            return
         self.lookups = lookups
-        self._install_ids(ids)
+        self._install_ids(ids, first)
 
     async def _fetch_lookups(self) -> Lookups:
         categories, brands, templates = await asyncio.gather(
@@ -172,34 +181,43 @@ class ProductTableModel(QAbstractTableModel):
             templates=_names(templates),
         )
 
-    def _install_ids(self, ids: list[str]) -> None:
+    def _install_ids(self, ids: list[str], first_page: dict[str, ProductRow]) -> None:
         # Rows already fetched stay visible (stale) until their page is fetched again.
         self._stale.update(self._cache)
-        self._cache = {}
-        self._loading.clear()
+        if len(self._stale) > 20 * PAGE_SIZE:
+            self._stale = {}
+        self._cache = dict(first_page)
+        self._loading = {0} if first_page else set()
+        persistent = self.persistentIndexList() if len(ids) == len(self._ids) else []
         if len(ids) == len(self._ids):
             self.layoutAboutToBeChanged.emit()
             old_ids = self._ids
             self._ids = ids
-            self._row_of = {rid: i for i, rid in enumerate(ids)}
-            persistent = self.persistentIndexList()
+            self._row_index = None
             moved = []
             for index in persistent:
                 rid = old_ids[index.row()] if 0 <= index.row() < len(old_ids) else None
-                row = self._row_of.get(rid, -1) if rid is not None else -1
+                row = self.row_of(rid) if rid is not None else -1
                 moved.append(self.index(row, index.column()) if row >= 0 else QModelIndex())
             self.changePersistentIndexList(persistent, moved)
             self.layoutChanged.emit()
         else:
             self.beginResetModel()
             self._ids = ids
-            self._row_of = {rid: i for i, rid in enumerate(ids)}
+            self._row_index = None
             self.endResetModel()
+        self.generation_installed += 1
         self.ids_changed.emit()
 
     @property
     def ids(self) -> list[str]:
         return self._ids
+
+    @property
+    def _row_of(self) -> dict[str, int]:
+        if self._row_index is None:
+            self._row_index = {rid: i for i, rid in enumerate(self._ids)}
+        return self._row_index
 
     def row_of(self, product_id: str) -> int:
         return self._row_of.get(product_id, -1)
@@ -227,7 +245,11 @@ class ProductTableModel(QAbstractTableModel):
             return
         if generation != self._generation:
             return
-        self._store_rows(rows, ids)
+        self._cache.update(rows)
+        first = page * PAGE_SIZE
+        if ids:
+            self.dataChanged.emit(self.index(first, 0), self.index(first + len(ids) - 1, len(COLUMNS) - 1))
+        self.rows_loaded.emit()
 
     def _store_rows(self, rows: dict[str, ProductRow], asked: Iterable[str]) -> None:
         self._cache.update(rows)
