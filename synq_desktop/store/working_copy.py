@@ -128,10 +128,11 @@ class WorkingCopy:
 
     @contextmanager
     def reading(self, doing: str = "reading") -> Iterator[Connection]:
-        """A short read on the calling thread (a page of 200 rows), on a connection of its own."""
+        """A short read on the calling thread (a page of 200 rows), in one snapshot, on that thread's own
+        connection (kept for the next call: opening one costs more than reading a page)."""
         self._check_open()
-        with translated_errors(doing, self.path), self.reader_engine.connect() as connection, \
-                connection.begin():
+        connection = self._thread_connection("reader")
+        with translated_errors(doing, self.path), connection.begin():
             yield connection
 
     # -- life cycle --------------------------------------------------------------------------------
