@@ -458,3 +458,16 @@ def test_openapi_declares_every_answer(sandbox):
             assert expected in declared, (method, path, sorted(declared))
             assert "429" in declared and "Retry-After" in operation["responses"]["429"].get("headers", {})
     assert operations >= 55
+
+
+def test_docs_only_light_lists_give_the_projection():
+    """API.md: a documented server's product list "may be the light projection"; the sandbox can act so."""
+    from tests.support.sandbox import start_sandbox
+
+    with start_sandbox(docs_only=True, docs_only_light_lists=True) as running:
+        creds = running.mint("ADMIN")
+        with creds.client() as api:
+            made = api.post("/products", json={"title": "Light", "description": "only in the full record"}).json()
+            listed = api.get("/products").json()
+            assert listed == [{key: made[key] for key in ("id", "title", "category", "status", "updated_at")}]
+            assert api.get(f"/products/{made['id']}").json()["description"] == "only in the full record"
