@@ -344,7 +344,7 @@ class Transport:
                 if remaining <= 0:
                     raise TimeoutError
                 request = self._client.build_request(
-                    method, path, params=clean_params, content=content, files=files, headers=headers
+                    method, path, params=clean_params or None, content=content, files=files, headers=headers
                 )
                 async with asyncio.timeout(remaining):
                     response = await self._client.send(request, stream=True)
