@@ -85,7 +85,12 @@ class CategoryTreeModel(QAbstractItemModel):
         return asyncio.ensure_future(self._reload(self._generation))
 
     async def _reload(self, generation: int) -> None:
-        nodes = await self.source.categories()
+        try:
+            nodes = await self.source.categories()
+        except Exception as exc:  # noqa: BLE001 - a failed query keeps the old tree and says why
+            log.warning("reading categories failed: %s", exc)
+            self.problem.emit(f"Could not read the categories: {exc}")
+            return
         if generation == self._generation:
             self.set_nodes(nodes)
 

@@ -158,6 +158,15 @@ class ProductTableModel(QAbstractTableModel):
         return self._reloading
 
     async def _reload(self, generation: int, with_lookups: bool) -> None:
+        try:
+            await self._reload_now(generation, with_lookups)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failed query keeps the old rows and says why
+            log.warning("reading products failed: %s", exc)
+            self.problem.emit(f"Could not read the products: {exc}")
+
+    async def _reload_now(self, generation: int, with_lookups: bool) -> None:
         if with_lookups:
             ids, lookups = await asyncio.gather(self.source.product_ids(self.query), self._fetch_lookups())
         else:

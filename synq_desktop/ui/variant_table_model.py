@@ -103,7 +103,12 @@ class VariantTableModel(QAbstractTableModel):
         return asyncio.ensure_future(self._reload(self._generation))
 
     async def _reload(self, generation: int) -> None:
-        rows = await self.source.variants_of(self.product_ids) if self.product_ids else []
+        try:
+            rows = await self.source.variants_of(self.product_ids) if self.product_ids else []
+        except Exception as exc:  # noqa: BLE001 - a failed query keeps the old rows and says why
+            log.warning("reading variants failed: %s", exc)
+            self.problem.emit(f"Could not read the variants: {exc}")
+            return
         if generation != self._generation:
             return
         self.beginResetModel()
