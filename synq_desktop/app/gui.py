@@ -44,6 +44,7 @@ from synq_desktop.ui.conflict_dialog import ConflictResolverDialog
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.first_run import FirstRunChoice, FirstRunDialog
 from synq_desktop.ui.main_window import MainWindow
+from synq_desktop.ui.operations_dialog import OperationsDialog
 from synq_desktop.ui.palettes import dark_palette
 from synq_desktop.ui.store_catalog_source import StoreCatalogSource
 from synq_desktop.ui.sync_control import NoSync
@@ -262,6 +263,7 @@ class DesktopSession:
         editor = self.editor = CatalogEditor(source, self.sync)  # type: ignore[arg-type]
         self.window.set_catalog_editor(editor, editor.sync_bar, editor.message)
         editor.sync_bar.conflicts_clicked.connect(lambda: self._open_conflicts(source))
+        editor.sync_bar.operations_clicked.connect(lambda: self._open_operations(source))
         self.window.restore_layout(QSettings(str(directory / LAYOUT_FILE), QSettings.Format.IniFormat))
         await editor.start()
         start = getattr(self.sync, "start_sync", None)
@@ -283,6 +285,16 @@ class DesktopSession:
         editor = self.editor
         dialog.resolved.connect(editor.sync_bar.refresh_counts)
         dialog.resolved.connect(editor.products.reload)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.reload()
+        dialog.open()
+
+    def _open_operations(self, source: StoreCatalogSource) -> None:
+        assert self.window is not None and self.editor is not None
+        dialog = OperationsDialog(source, self.window)
+        editor = self.editor
+        dialog.changed.connect(editor.sync_bar.refresh_counts)
+        dialog.changed.connect(editor.products.reload)
         dialog.finished.connect(dialog.deleteLater)
         dialog.reload()
         dialog.open()

@@ -117,6 +117,21 @@ class ConflictRow:
     theirs_at: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class OperationRow:
+    """A queued change the server refused (REJECTED) or whose outcome is unknown (UNCERTAIN)."""
+
+    op_id: str
+    entity_type: str
+    entity_id: str
+    label: str
+    kind: str  # create, update, delete, link, unlink
+    payload: Mapping[str, object]
+    state: str
+    reason: str
+    http_status: int | None
+
+
 class SourceError(Exception):
     """An edit the working copy refused; the message is for a person."""
 
@@ -143,6 +158,10 @@ class CatalogSource(Protocol):
     # outbox and conflicts
     async def outbox_summary(self) -> OutboxSummary: ...
     async def conflicts(self) -> list[ConflictRow]: ...
+    async def operations_needing_person(self) -> list[OperationRow]: ...
+    async def retry_operation(self, op_id: str) -> None: ...
+    async def discard_operation(self, op_id: str) -> None: ...
+    async def revert_record(self, entity_type: str, entity_id: str) -> None: ...
     async def resolve_conflict(self, conflict_id: int, choice: str, value: object = None) -> None:
         """`choice`: "mine" (send the local value), "theirs" (take the server's) or "value" (send `value`)."""
         ...

@@ -21,6 +21,7 @@ from synq_desktop.ui.catalog_source import (
     ConflictRow,
     FieldChange,
     NamedRecord,
+    OperationRow,
     OutboxSummary,
     ProductQuery,
     ProductRow,
@@ -124,6 +125,27 @@ def _conflicts(connection: Connection) -> list[ConflictRow]:
     ]
 
 
+def _label(connection: Connection, entity_type: str, entity_id: str) -> str:
+    if entity_type == EntityType.PRODUCT:
+        return connection.execute(select(P.c.title).where(P.c.local_id == entity_id)).scalar() or ""
+    if entity_type == EntityType.VARIANT:
+        return connection.execute(select(V.c.sku).where(V.c.local_id == entity_id)).scalar() or ""
+    if entity_type == EntityType.CATEGORY:
+        c = schema.categories
+        return connection.execute(select(c.c.name).where(c.c.local_id == entity_id)).scalar() or ""
+    return entity_id
+
+
+def _operations(connection: Connection) -> list[OperationRow]:
+    return [
+        OperationRow(op_id=op.op_id, entity_type=str(op.entity_type), entity_id=op.entity_id,
+                     label=_label(connection, op.entity_type, op.entity_id), kind=str(op.kind),
+                     payload=dict(op.payload), state=str(op.state), reason=op.last_error or "",
+                     http_status=op.http_status)
+        for op in outbox.operations(connection, states=(OpState.REJECTED, OpState.UNCERTAIN))
+    ]
+
+
 def _batch(changes: Sequence[FieldChange], entity_type: EntityType) -> list[edits.Edit]:
     by_id: dict[str, dict[str, object]] = {}
     for change in changes:
@@ -196,6 +218,18 @@ class StoreCatalogSource:
 
     async def conflicts(self) -> list[ConflictRow]:
         return await self.copy.read(_conflicts, doing="reading conflicts")
+
+    async def operations_needing_person(self) -> list[OperationRow]:
+        return await self.copy.read(_operations, doing="reading refused changes")
+
+    async def retry_operation(self, op_id: str) -> None:
+        await self._write(outbox.retry, op_id)
+
+    async def discard_operation(self, op_id: str) -> None:
+        await self._write(outbox.discard, op_id)
+
+    async def revert_record(self, entity_type: str, entity_id: str) -> None:
+        await self._write(outbox.revert_record, entity_type, entity_id)
 
     async def resolve_conflict(self, conflict_id: int, choice: str, value: object = None) -> None:
         if choice == "value":

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 class SyncStatusBar(QWidget):
     conflicts_clicked = Signal()
+    operations_clicked = Signal()
     summary_changed = Signal()
 
     def __init__(self, source: CatalogSource, sync: SyncControl, parent: QWidget | None = None) -> None:
@@ -29,8 +30,10 @@ class SyncStatusBar(QWidget):
         self.online.setObjectName("online")
         self.role = QLabel()
         self.role.setObjectName("role")
-        self.pending = QLabel()
+        self.pending = QPushButton()
         self.pending.setObjectName("pending")
+        self.pending.setFlat(True)
+        self.pending.clicked.connect(self.operations_clicked)
         self.conflicts = QPushButton()
         self.conflicts.setObjectName("conflicts")
         self.conflicts.setFlat(True)
@@ -74,7 +77,9 @@ class SyncStatusBar(QWidget):
         waiting = o.pending + o.rejected + o.uncertain
         self.pending.setText(f"{o.pending} pending" + (f", {o.rejected} rejected" if o.rejected else "")
                              + (f", {o.uncertain} uncertain" if o.uncertain else ""))
-        self.pending.setToolTip(f"{waiting} changes wait to reach the server")
+        self.pending.setToolTip(f"{waiting} changes wait to reach the server"
+                                + ("; click to see the ones that need you" if o.rejected or o.uncertain else ""))
+        self.pending.setEnabled(bool(o.rejected or o.uncertain))
         self.conflicts.setText(f"{o.conflicts} conflict{'s' if o.conflicts != 1 else ''}")
         self.conflicts.setEnabled(o.conflicts > 0)
         self.last_sync.setText(f"last sync {s.last_sync.replace('T', ' ')[:16]}" if s.last_sync else "never synced")

@@ -325,3 +325,42 @@ def test_viewer_copy_is_read_only(qloop, qtbot, catalog):
     assert not editor.products.setData(index, "x")
     assert not editor.categories.flags(_tree_index(editor, "cat-home")) & Qt.ItemFlag.ItemIsDragEnabled
     assert not editor.variants.has_new_row
+
+
+def test_refused_changes_can_be_retried_discarded_or_reverted(qloop, qtbot, catalog):
+    from synq_desktop.ui.operations_dialog import OperationsDialog
+
+    source, copy, _ids = catalog
+    editor = _editor(qtbot, source)
+    title = COLUMN_BY_KEY["title"]
+    first, second = editor.products.ids[:2]
+    editor.products.setData(editor.index_of_product(first, title), "Refused A")
+    editor.products.setData(editor.index_of_product(second, title), "Refused B")
+    _drain(qtbot, editor)
+
+    def refuse(connection, product_id):
+        ob = schema.outbox
+        op_id = connection.execute(select(ob.c.op_id).where(ob.c.entity_id == product_id)).scalar_one()
+        outbox.mark_rejected(connection, op_id, "title: too long", http_status=400)
+
+    copy.write_blocking(refuse, first)
+    copy.write_blocking(refuse, second)
+    run_coroutine(qtbot, editor.sync_bar.refresh_counts())
+    assert editor.sync_bar.pending.text() == "0 pending, 2 rejected"
+    assert editor.sync_bar.pending.isEnabled()
+
+    dialog = OperationsDialog(source, editor)
+    run_coroutine(qtbot, dialog.reload())
+    dialog.open()
+    assert dialog.table.rowCount() == 2
+    assert dialog.table.item(0, 1).text() == 'title → "Refused A"'
+    assert dialog.table.item(0, 3).text() == "title: too long (HTTP 400)"
+    with qtbot.waitSignal(dialog.changed):
+        qtbot.mouseClick(dialog.discard, Qt.MouseButton.LeftButton)
+    assert _row(copy, schema.products, first).title == _title(first)  # the server's value is back
+    assert _ops(copy, first) == []
+    with qtbot.waitSignal(dialog.changed):
+        qtbot.mouseClick(dialog.retry, Qt.MouseButton.LeftButton)
+    assert [s for _k, _p, s in _ops(copy, second)] == ["PENDING"]
+    assert dialog.table.rowCount() == 0
+    dialog.close()

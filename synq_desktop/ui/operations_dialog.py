@@ -1,0 +1,134 @@
+"""Changes that need a person: operations the server refused (REJECTED, with its reason) and those
+whose outcome is unknown (UNCERTAIN). Nothing is ever dropped silently, so each waits here until the
+user retries it (after fixing the record in the grid), discards it (its local effect is undone), or
+reverts the whole record to the server's version.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from synq_desktop.ui.catalog_source import CatalogSource, OperationRow
+
+log = logging.getLogger(__name__)
+HEADERS = ("Record", "Change", "State", "Why")
+
+
+def describe(op: OperationRow) -> str:
+    if op.kind == "update":
+        return ", ".join(f"{k} → {json.dumps(v, ensure_ascii=False, default=str)}" for k, v in op.payload.items())
+    return op.kind
+
+
+class OperationsDialog(QDialog):
+    changed = Signal()
+
+    def __init__(self, source: CatalogSource, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("operationsDialog")
+        self.setWindowTitle("Changes that need you")
+        self.resize(900, 380)
+        self.source = source
+        self.operations: list[OperationRow] = []
+        self.table = QTableWidget(0, len(HEADERS), self)
+        self.table.setObjectName("operationsTable")
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.note = QLabel("Nothing waits for you: every change can be sent.")
+        self.note.setWordWrap(True)
+        self.retry = QPushButton("&Retry")
+        self.retry.setObjectName("retry")
+        self.retry.setToolTip("Send it again (fix the record in the grid first if the server refused it)")
+        self.discard = QPushButton("&Discard")
+        self.discard.setObjectName("discard")
+        self.discard.setToolTip("Give this change up; its effect here is undone")
+        self.revert = QPushButton("Re&vert record")
+        self.revert.setObjectName("revert")
+        self.revert.setToolTip("Give up every change of this record: back to the server's version")
+        self.retry.clicked.connect(lambda: self._act("retry"))
+        self.discard.clicked.connect(lambda: self._act("discard"))
+        self.revert.clicked.connect(lambda: self._act("revert"))
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        for widget in (self.retry, self.discard, self.revert):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.note)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+        self._busy: asyncio.Future[None] | None = None
+        self._selection_changed()
+
+    def reload(self) -> asyncio.Future[None]:
+        return asyncio.ensure_future(self._reload())
+
+    async def _reload(self) -> None:
+        self.operations = await self.source.operations_needing_person()
+        self.table.setRowCount(len(self.operations))
+        for r, op in enumerate(self.operations):
+            why = op.reason + (f" (HTTP {op.http_status})" if op.http_status else "")
+            if op.state == "UNCERTAIN" and not why:
+                why = "The answer was lost: the server may or may not have it."
+            for col, text in enumerate((f"{op.entity_type} {op.label}".strip(), describe(op), op.state.lower(), why)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(r, col, item)
+        self.note.setVisible(not self.operations)
+        if self.operations:
+            self.table.selectRow(0)
+        self._selection_changed()
+
+    def current(self) -> OperationRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.operations[rows[0].row()] if rows else None
+
+    def _selection_changed(self) -> None:
+        enabled = self.current() is not None
+        for button in (self.retry, self.discard, self.revert):
+            button.setEnabled(enabled)
+
+    def _act(self, action: str) -> None:
+        chosen = self.current()
+        if chosen is None or (self._busy is not None and not self._busy.done()):
+            return
+        self._busy = asyncio.ensure_future(self.act(chosen, action))
+
+    async def act(self, op: OperationRow, action: str) -> None:
+        try:
+            if action == "retry":
+                await self.source.retry_operation(op.op_id)
+            elif action == "discard":
+                await self.source.discard_operation(op.op_id)
+            else:
+                await self.source.revert_record(op.entity_type, op.entity_id)
+        except Exception as exc:  # noqa: BLE001 - shown; the dialog stays usable
+            log.warning("%s failed: %s", action, exc)
+            self.note.setText(f"Not done: {exc}")
+            self.note.setVisible(True)
+            return
+        await self._reload()
+        self.changed.emit()
