@@ -79,10 +79,19 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _text_clauses(text: str, params: list[Any]) -> list[str]:
+def _text_clauses(raw: sqlite3.Connection, text: str, params: list[Any]) -> list[str]:
+    """Every word must match a product's title or description, one of its SKUs, or (whole) a barcode.
+    When no word matches any SKU or barcode, one FTS query with AND does it all (FTS intersects its
+    lists far faster than SQL intersects one subquery per word)."""
     clauses: list[str] = []
-    for term in fts_terms(text):
-        if len(term) >= MIN_TRIGRAM:
+    long_terms = [t for t in fts_terms(text) if len(t) >= MIN_TRIGRAM]
+    short_terms = [t for t in fts_terms(text) if len(t) < MIN_TRIGRAM]
+    in_variants = [t for t in long_terms if _matches_a_variant(raw, t)]
+    if long_terms and not in_variants:
+        clauses.append("p.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)")
+        params.append(" AND ".join(_quote(t) for t in long_terms))
+    else:
+        for term in long_terms:
             clauses.append(
                 "p.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ? "
                 "UNION SELECT vp.rowid FROM variants_fts JOIN variants v ON v.rowid = variants_fts.rowid "
@@ -90,10 +99,17 @@ def _text_clauses(text: str, params: list[Any]) -> list[str]:
                 "UNION SELECT bp.rowid FROM variants b JOIN products bp ON bp.local_id = b.product_id "
                 "WHERE b.barcode = ? AND b.deleted = 0)")
             params += [_quote(term), _quote(term), term]
-        else:
-            clauses.append("p.rowid IN (SELECT rowid FROM products WHERE deleted = 0 AND title LIKE ? ESCAPE '\\')")
-            params.append("%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    for term in short_terms:
+        clauses.append("p.rowid IN (SELECT rowid FROM products WHERE deleted = 0 AND title LIKE ? ESCAPE '\\')")
+        params.append("%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     return clauses
+
+
+def _matches_a_variant(raw: sqlite3.Connection, term: str) -> bool:
+    """Does any variant's SKU contain `term`, or any barcode equal it? (Two index probes.)"""
+    if raw.execute("SELECT 1 FROM variants_fts WHERE variants_fts MATCH ? LIMIT 1", (_quote(term),)).fetchone():
+        return True
+    return raw.execute("SELECT 1 FROM variants WHERE barcode = ? LIMIT 1", (term,)).fetchone() is not None
 
 
 SUBTREE_SQL = (
@@ -136,7 +152,7 @@ def product_ids(connection: Connection, flt: ProductFilter | None = None, sort: 
     where: list[str] = []
     if filters:
         where.append(f"p.rowid IN (SELECT rowid FROM products WHERE deleted = 0 AND {' AND '.join(filters)})")
-    where += _text_clauses(flt.text, params)
+    where += _text_clauses(_raw(connection), flt.text, params)
     # Unary + keeps the planner from preferring a scan of the sort index when a rowid set exists.
     where.insert(0, "+p.deleted = 0" if where else "p.deleted = 0")
     direction = "DESC" if descending else "ASC"

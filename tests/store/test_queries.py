@@ -58,6 +58,8 @@ def test_text_search_title_description_and_sku_fragments(r, catalog) -> None:
     assert ids(r, text="red-") == ["p1"]
     assert ids(r, text="ham-0") == ["p3"]
     assert ids(r, text="wool soft") == ["p1"]  # every word must match
+    assert ids(r, text="sweater red-m") == ["p1"]  # one word in the title, one in a SKU
+    assert ids(r, text="hammer red-m") == []
     assert ids(r, text="4006381333931") == ["p1"]  # a whole barcode
     assert ids(r, text="cl") == ["p3"]  # shorter than a trigram: title LIKE
     assert ids(r, text="nothing-like-it") == []
