@@ -8,6 +8,10 @@ Measures, each for a fixed time with 8 concurrent requests on one httpx.AsyncCli
 Later sync benchmarks compare their throughput with these figures to know how close to the server's own
 limit they run. The rate limit is off (`--rate-limit 0`); the catalog is in memory.
 
+On a shared machine the wall-clock rate depends on the load, so each line also gives the server process's
+CPU seconds (from /proc, Linux) and requests per server CPU second: roughly the rate one idle core would
+sustain (uvicorn runs one worker, and Python serves it on one core).
+
     .venv/bin/python bench/sandbox_rps.py [--quick] [--seconds 10] [--products 2000] [--concurrency 8]
 """
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import statistics
 import sys
 import time
@@ -33,6 +38,18 @@ from tests.support.sandbox import start_sandbox_process
 API = "/api/v1/pim"
 
 
+def server_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds the server process has used so far (None where /proc is missing)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 @dataclass
 class Result:
     name: str
@@ -40,6 +57,7 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    server_cpu: float | None = None
 
     @property
     def rps(self) -> float:
@@ -49,12 +67,15 @@ class Result:
         lat = sorted(self.latencies) or [0.0]
         p50 = statistics.median(lat) * 1000
         p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))] * 1000
-        return (f"{self.name:<16} {self.rps:8.1f} req/s   {self.requests:6d} requests in {self.seconds:5.1f} s   "
-                f"p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   errors {self.errors}")
+        cpu = ""
+        if self.server_cpu:
+            cpu = f"   server CPU {self.server_cpu:5.1f} s = {self.requests / self.server_cpu:6.1f} req/CPU-s"
+        return (f"{self.name:<16} {self.rps:7.1f} req/s   {self.requests:6d} in {self.seconds:4.1f} s   "
+                f"p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   errors {self.errors}{cpu}")
 
 
 async def measure(name: str, seconds: float, concurrency: int,
-                  request: Callable[[int], Awaitable[httpx.Response]]) -> Result:
+                  request: Callable[[int], Awaitable[httpx.Response]], server_pid: int | None = None) -> Result:
     """Run `request(n)` from `concurrency` tasks until the time is up; count answers and their latency."""
     counter = itertools.count()
     latencies: list[float] = []
@@ -70,12 +91,17 @@ async def measure(name: str, seconds: float, concurrency: int,
             if answer.status_code >= 400:
                 errors += 1
 
+    cpu_before = server_cpu_seconds(server_pid)
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Result(name, len(latencies), errors, time.perf_counter() - started, latencies)
+    elapsed = time.perf_counter() - started
+    cpu_after = server_cpu_seconds(server_pid)
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return Result(name, len(latencies), errors, elapsed, latencies, cpu)
 
 
-async def run(url: str, headers: dict[str, str], seconds: float, concurrency: int) -> list[Result]:
+async def run(url: str, headers: dict[str, str], seconds: float, concurrency: int,
+              server_pid: int | None = None) -> list[Result]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url + API, headers=headers, limits=limits, timeout=60) as http:
         first = await http.get("/products", params={"limit": 100, "offset": 0})
@@ -101,9 +127,9 @@ async def run(url: str, headers: dict[str, str], seconds: float, concurrency: in
             return await http.get(f"/products/{product_ids[n % len(product_ids)]}")
 
         await measure("warm-up", min(1.0, seconds / 4), concurrency, list_page)
-        results = [await measure("list pages", seconds, concurrency, list_page),
-                   await measure("variant creates", seconds, concurrency, create_variant),
-                   await measure("single reads", seconds, concurrency, get_one)]
+        results = [await measure("list pages", seconds, concurrency, list_page, server_pid),
+                   await measure("variant creates", seconds, concurrency, create_variant, server_pid),
+                   await measure("single reads", seconds, concurrency, get_one, server_pid)]
         return results
 
 
@@ -121,9 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         creds = proc.credentials
         print(f"sandbox {proc.url}: {products} demo products, ready in {ready:.1f} s; "
               f"concurrency {args.concurrency}, {seconds:.0f} s per measure")
-        results = asyncio.run(run(proc.url, creds.headers, seconds, args.concurrency))
+        results = asyncio.run(run(proc.url, creds.headers, seconds, args.concurrency, proc.proc.pid))
     for result in results:
         print(result.line())
+    if hasattr(os, "getloadavg"):
+        print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+              + f" on {os.cpu_count()} cores")
     return 1 if any(r.errors for r in results) else 0
 
 
