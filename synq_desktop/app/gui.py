@@ -46,8 +46,9 @@ from synq_desktop.ui.first_run import FirstRunChoice, FirstRunDialog
 from synq_desktop.ui.main_window import MainWindow
 from synq_desktop.ui.operations_dialog import OperationsDialog
 from synq_desktop.ui.palettes import dark_palette
+from synq_desktop.ui.sign_in_dialog import SignInDialog
 from synq_desktop.ui.store_catalog_source import StoreCatalogSource
-from synq_desktop.ui.sync_control import NoSync
+from synq_desktop.ui.sync_control import NoSync, SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ class DesktopSession:
         self.client: object | None = None
         self.sync: object | None = None
         self.editor: CatalogEditor | None = None
+        self.profile: Profile | None = None
+        self._signing_in = False
         self.stalls = LoopStallMonitor()
         self.ready = asyncio.Event()
         self.finished = asyncio.Event()
@@ -220,12 +223,14 @@ class DesktopSession:
             if first else "Starting the sandbox…"
         )
         conn = await self.sandbox.start()
-        save_profile(Profile(DEMO_PROFILE, conn.base_url, conn.tenant_id, conn.org_id, sandbox=True))
+        self.profile = Profile(DEMO_PROFILE, conn.base_url, conn.tenant_id, conn.org_id, sandbox=True)
+        save_profile(self.profile)
         remember_last(DEMO_PROFILE)
         await self._show_catalog(conn, DEMO_PROFILE)
 
     async def _open_remote(self, profile: Profile, token: str) -> None:
         assert self.window is not None
+        self.profile = profile
         self.window.set_profile_title(f"{profile.name} ({profile.base_url})")
         await self._show_catalog(Connection(profile.base_url, profile.tenant_id, profile.org_id, token), profile.name)
 
@@ -265,6 +270,10 @@ class DesktopSession:
         editor.sync_bar.conflicts_clicked.connect(lambda: self._open_conflicts(source))
         editor.sync_bar.operations_clicked.connect(lambda: self._open_operations(source))
         self.window.restore_layout(QSettings(str(directory / LAYOUT_FILE), QSettings.Format.IniFormat))
+        self.window.banner.action.connect(lambda: asyncio.ensure_future(self.sign_in_again()))
+        subscribe = getattr(self.sync, "subscribe", None)
+        if subscribe is not None:
+            subscribe(self._sync_status)
         await editor.start()
         start = getattr(self.sync, "start_sync", None)
         if start is not None:
@@ -288,6 +297,42 @@ class DesktopSession:
         dialog.finished.connect(dialog.deleteLater)
         dialog.reload()
         dialog.open()
+
+    def _sync_status(self, status: SyncStatus) -> None:
+        assert self.window is not None
+        if status.auth_expired:
+            self.window.banner.show_message(
+                "Your sign-in has expired. Your changes are kept and wait until you sign in again.",
+                "Sign in again…")
+        else:
+            self.window.banner.hide()
+
+    async def sign_in_again(self) -> bool:
+        """Ask for a new token, hand it to the client (and the keyring), and sync."""
+        if self._signing_in or self.window is None or self.connection is None:
+            return False
+        self._signing_in = True
+        try:
+            dialog = SignInDialog(self.connection.base_url, self.window)
+            await ask(dialog)
+            token = dialog.value() if dialog.result() == SignInDialog.DialogCode.Accepted else ""
+            dialog.deleteLater()
+            if not token:
+                return False
+            set_token = getattr(self.client, "set_token", None)
+            if set_token is not None:
+                set_token(token)
+            self.connection = Connection(self.connection.base_url, self.connection.tenant_id,
+                                         self.connection.org_id, token)
+            if self.profile is not None and not self.profile.sandbox:
+                store_token(self.profile, token)
+            self.window.banner.hide()
+            start = getattr(self.sync, "start_sync", None)
+            if start is not None:
+                start()
+            return True
+        finally:
+            self._signing_in = False
 
     def _open_operations(self, source: StoreCatalogSource) -> None:
         assert self.window is not None and self.editor is not None

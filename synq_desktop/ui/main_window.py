@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from synq_desktop.ui.banner import Banner
 from synq_desktop.ui.catalog_counts import CatalogCountsPanel
 
 WINDOW_TITLE = "Synq Desktop"
@@ -74,7 +75,14 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(dashboard, "Dashboard")
         self._stack.addWidget(self._busy)
         self._stack.addWidget(self.tabs)
-        self.setCentralWidget(self._stack)
+        self.banner = Banner()
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.banner)
+        central_layout.addWidget(self._stack, 1)
+        self.setCentralWidget(central)
         self.editor: QWidget | None = None
         self.settings: QSettings | None = None
         self.show_busy("Starting…")
