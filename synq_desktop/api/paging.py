@@ -34,8 +34,12 @@ class ListResult[T]:
         return iter(self.items)
 
 
-def _ids(records: list[Any]) -> list[object]:
-    return [getattr(record, "id", None) for record in records]
+def _ids(records: list[Any]) -> tuple[object, ...]:
+    """What tells two pages apart: their length and first and last ids (a page that repeats page one has the
+    same), without touching every record of a 100-row page."""
+    if not records:
+        return ()
+    return (len(records), getattr(records[0], "id", None), getattr(records[-1], "id", None))
 
 
 class Paginator[T]:
@@ -134,7 +138,7 @@ class Paginator[T]:
         async for page in self._sequential(offset, first_ids):
             yield page
 
-    async def _sequential(self, offset: int, first_ids: list[object]) -> AsyncIterator[list[T]]:
+    async def _sequential(self, offset: int, first_ids: tuple[object, ...]) -> AsyncIterator[list[T]]:
         while True:
             records, total = await self._fetch(offset, self.page_size)
             if total is not None:
@@ -146,7 +150,7 @@ class Paginator[T]:
             if len(records) < self.page_size:
                 return
 
-    async def _concurrent(self, start: int, total: int, first_ids: list[object]) -> AsyncIterator[list[T]]:
+    async def _concurrent(self, start: int, total: int, first_ids: tuple[object, ...]) -> AsyncIterator[list[T]]:
         gate = asyncio.Semaphore(self.concurrency)
 
         async def fetch(offset: int) -> tuple[list[Any], int | None]:
@@ -168,7 +172,7 @@ class Paginator[T]:
             # Collect cancelled/failed siblings so none logs "exception was never retrieved".
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _accept(self, records: list[Any], first_ids: list[object]) -> bool:
+    def _accept(self, records: list[Any], first_ids: tuple[object, ...]) -> bool:
         """False (and `truncated`) when the server is not really paging: a page that repeats page one."""
         if not records:
             return False
