@@ -35,6 +35,7 @@ from synq_desktop.ui.category_tree_model import CategoryTreeModel
 from synq_desktop.ui.cell_editor_delegate import ValidatingDelegate
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.edit_grid_view import EditGridView
+from synq_desktop.ui.find_replace import FIELDS, FindReplaceDialog, replaced
 from synq_desktop.ui.product_table_model import (
     COLUMNS as PRODUCT_COLUMNS,
 )
@@ -152,9 +153,12 @@ class CatalogEditor(QWidget):
         self.find_action.triggered.connect(self._focus_search)
         self.new_action = QAction("&New product", self, shortcut=QKeySequence.StandardKey.New)
         self.new_action.triggered.connect(lambda: self._spawn(self.new_product()))
+        self.replace_action = QAction("Find and &replace…", self, shortcut=QKeySequence.StandardKey.Replace)
+        self.replace_action.triggered.connect(lambda: self._spawn(self.find_and_replace()))
         self.sync_action = QAction("&Sync", self, shortcut=QKeySequence("Ctrl+S"))
         self.sync_action.triggered.connect(self.sync.start_sync)
-        for action in (self.undo_action, self.redo_action, self.find_action, self.new_action, self.sync_action):
+        for action in (self.undo_action, self.redo_action, self.find_action, self.new_action, self.replace_action,
+                       self.sync_action):
             action.setShortcutContext(context)
             self.addAction(action)
 
@@ -283,6 +287,34 @@ class CatalogEditor(QWidget):
     @staticmethod
     async def _noop() -> None:
         return None
+
+    async def find_and_replace(self) -> int:
+        """Ask what to replace, then replace it in the products the grid shows; the number changed."""
+        dialog = FindReplaceDialog(self)
+        await ask(dialog)
+        accepted = dialog.result() == FindReplaceDialog.DialogCode.Accepted
+        request = dialog.request()
+        dialog.deleteLater()
+        if not accepted:
+            return 0
+        return await self.replace_in_shown(*request)
+
+    async def replace_in_shown(self, find: str, replace: str, field: str, match_case: bool) -> int:
+        if self.products.read_only or not find or field not in FIELDS:
+            return 0
+        ids = list(self.products.ids)
+        rows = await self.source.product_rows(ids)
+        changes = []
+        for pid in ids:
+            row = rows.get(pid)
+            old = getattr(row, field) if row is not None else None
+            new = replaced(old, find, replace, match_case)
+            if new is not None and new != old:
+                changes.append((FieldChange(pid, field, new), old))
+        if changes:
+            self.products.push_edit(changes, f"Replace {find!r} in {FIELDS[field].lower()}")
+        self.message.emit(f"Replaced {find!r} in {len(changes)} product{'s' if len(changes) != 1 else ''}.")
+        return len(changes)
 
     async def new_product(self) -> str | None:
         category_id = self.categories.category_id(self.tree.currentIndex())

@@ -364,3 +364,28 @@ def test_refused_changes_can_be_retried_discarded_or_reverted(qloop, qtbot, cata
     assert [s for _k, _p, s in _ops(copy, second)] == ["PENDING"]
     assert dialog.table.rowCount() == 0
     dialog.close()
+
+
+def test_find_and_replace_in_the_shown_products_is_one_undo_step(qloop, qtbot, catalog):
+    from synq_desktop.ui.find_replace import FindReplaceDialog
+
+    source, copy, ids = catalog
+    editor = _editor(qtbot, source)
+    editor.search.setText("blue")
+    qtbot.waitUntil(lambda: editor.products.rowCount() == 17)  # 1, 4, ... 49
+    task = editor._spawn(editor.find_and_replace())
+    dialogs: list[FindReplaceDialog] = []
+    qtbot.waitUntil(lambda: bool(dialogs.extend(editor.findChildren(FindReplaceDialog)) or dialogs))
+    qtbot.keyClicks(dialogs[0].find, "BLUE")
+    qtbot.keyClicks(dialogs[0].replace, "navy")
+    qtbot.mouseClick(dialogs[0].replace_all, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(task.done)
+    assert task.result() == 17
+    assert editor.undo_stack.count() == 1
+    _drain(qtbot, editor)
+    blue = [pid for pid in ids.products if int(pid[-5:]) % 3 == 1]
+    assert {_row(copy, schema.products, pid).title.split()[-1] for pid in blue} == {"navy"}
+    editor.undo_stack.undo()
+    _drain(qtbot, editor)
+    assert {_row(copy, schema.products, pid).title.split()[-1] for pid in blue} == {"blue"}
+    assert all(_ops(copy, pid) == [] for pid in blue)
