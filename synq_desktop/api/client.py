@@ -17,6 +17,7 @@ Conventions (so the sync engine and the UI can rely on them):
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import mimetypes
 from collections.abc import Callable, Mapping
@@ -936,10 +937,19 @@ def _list_decoder(model: type[BaseModel]) -> Callable[[bytes], Any]:
     adapter = _list_adapter(model)
 
     def decode(content: bytes) -> Any:
+        # A page builds a hundred models at once; letting the cyclic collector run in the middle of that only
+        # rescans the young page again and again (DESIGN.md: watch the garbage collector in bulk paths). It is
+        # paused for the page, and only switched back on here if it was on before.
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
         try:
             return _ValidatedList(adapter.validate_json(content))
         except ValidationError:
             return parse_json_body(content)
+        finally:
+            if paused:
+                gc.enable()
 
     return decode
 
