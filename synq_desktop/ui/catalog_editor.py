@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from synq_desktop.ui.catalog_source import CatalogSource, FieldChange, ProductQuery
+from synq_desktop.ui.catalog_source import CatalogSource, FieldChange, ProductQuery, SavedViewRow
 from synq_desktop.ui.category_tree_model import CategoryTreeModel
 from synq_desktop.ui.cell_editor_delegate import ValidatingDelegate
 from synq_desktop.ui.dialog_future import ask
@@ -44,6 +45,7 @@ from synq_desktop.ui.product_table_model import (
     ProductTableModel,
     validate_cell,
 )
+from synq_desktop.ui.saved_views import SavedViewsBox, apply_columns, header_columns
 from synq_desktop.ui.sync_control import SyncControl, SyncStatus
 from synq_desktop.ui.sync_status_bar import SyncStatusBar
 from synq_desktop.ui.variant_table_model import COLUMNS as VARIANT_COLUMNS
@@ -76,6 +78,9 @@ class CatalogEditor(QWidget):
         self.search.setObjectName("search")
         self.search.setPlaceholderText("Search titles, descriptions, SKUs…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        self.views = SavedViewsBox(source, self)
+        self.save_view_button = QPushButton("Save &view…", self)
+        self.save_view_button.setObjectName("saveView")
         self.new_product_button = QPushButton("&New product", self)
         self.new_product_button.setObjectName("newProduct")
         self.new_product_button.setToolTip("Create a product in the selected category (Ctrl+N)")
@@ -128,6 +133,8 @@ class CatalogEditor(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
+        top.addWidget(self.views)
+        top.addWidget(self.save_view_button)
         top.addWidget(self.new_product_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -163,7 +170,9 @@ class CatalogEditor(QWidget):
             self.addAction(action)
 
     def _focus_order(self) -> None:
-        QWidget.setTabOrder(self.search, self.new_product_button)
+        QWidget.setTabOrder(self.search, self.views)
+        QWidget.setTabOrder(self.views, self.save_view_button)
+        QWidget.setTabOrder(self.save_view_button, self.new_product_button)
         QWidget.setTabOrder(self.new_product_button, self.tree)
         QWidget.setTabOrder(self.tree, self.grid)
         QWidget.setTabOrder(self.grid, self.side)
@@ -175,6 +184,8 @@ class CatalogEditor(QWidget):
         self.grid.selectionModel().selectionChanged.connect(self._products_selected)
         self.products.ids_changed.connect(self._products_selected)
         self.new_product_button.clicked.connect(lambda: self._spawn(self.new_product()))
+        self.views.chosen.connect(self.apply_view)
+        self.save_view_button.clicked.connect(lambda: self._spawn(self.save_view()))
         self.categories.products_dropped.connect(self.assign_products)
         self.categories.loaded.connect(self._tree_loaded)
         self.grid.delete_requested.connect(lambda rows: self._spawn(self.delete_products(rows)))
@@ -196,7 +207,7 @@ class CatalogEditor(QWidget):
 
     # -- start and queries -----------------------------------------------------------------------
     async def start(self) -> None:
-        await asyncio.gather(self.categories.reload(), self.products.reload())
+        await asyncio.gather(self.categories.reload(), self.products.reload(), self.views.reload())
         await self.sync_bar.refresh_counts()
 
     def _tree_loaded(self) -> None:
@@ -287,6 +298,43 @@ class CatalogEditor(QWidget):
     @staticmethod
     async def _noop() -> None:
         return None
+
+    def apply_view(self, view: SavedViewRow | None) -> None:
+        """Show a saved view: its category, search, columns and sort (None: everything, all columns)."""
+        header = self.grid.horizontalHeader()
+        if view is None:
+            apply_columns(header, [])
+            return
+        category_id = view.filters.get("category_id")
+        index = self.categories.index_of(category_id if isinstance(category_id, str) else None)
+        self.tree.setCurrentIndex(index if index.isValid() else self.categories.index(0, 0))
+        self.search.setText(str(view.filters.get("text") or ""))
+        apply_columns(header, [str(k) for k in view.columns])
+        key = view.sort.get("key")
+        column = next((i for i, c in enumerate(PRODUCT_COLUMNS) if c.sort_key == key), 0)
+        order = Qt.SortOrder.DescendingOrder if view.sort.get("descending") else Qt.SortOrder.AscendingOrder
+        self.grid.sortByColumn(column, order)
+
+    async def save_view(self, name: str | None = None) -> int | None:
+        """Save the grid's category, search, columns and sort under a name (asked when not given)."""
+        if name is None:
+            dialog = QInputDialog(self)
+            dialog.setObjectName("saveViewDialog")
+            dialog.setWindowTitle("Save view")
+            dialog.setLabelText("Name of the view:")
+            dialog.setTextValue(self.views.currentText() if self.views.currentIndex() > 0 else "")
+            await ask(dialog)
+            name = dialog.textValue().strip() if dialog.result() == QInputDialog.DialogCode.Accepted else ""
+            dialog.deleteLater()
+        if not name:
+            return None
+        try:
+            view_id = await self.views.save(name, self.current_query(), header_columns(self.grid.horizontalHeader()))
+        except Exception as exc:  # noqa: BLE001 - reported
+            self.message.emit(f"The view was not saved: {exc}")
+            return None
+        self.message.emit(f"Saved the view {name!r}.")
+        return view_id
 
     async def find_and_replace(self) -> int:
         """Ask what to replace, then replace it in the products the grid shows; the number changed."""

@@ -132,6 +132,17 @@ class OperationRow:
     http_status: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class SavedViewRow:
+    """A named grid setup: filters (category_id, text), visible columns in order, and the sort."""
+
+    id: int
+    name: str
+    filters: Mapping[str, object]
+    columns: Sequence[str]
+    sort: Mapping[str, object]
+
+
 class SourceError(Exception):
     """An edit the working copy refused; the message is for a person."""
 
@@ -158,6 +169,10 @@ class CatalogSource(Protocol):
     # outbox and conflicts
     async def outbox_summary(self) -> OutboxSummary: ...
     async def conflicts(self) -> list[ConflictRow]: ...
+    async def saved_views(self) -> list[SavedViewRow]: ...
+    async def save_view(self, name: str, filters: Mapping[str, object], columns: Sequence[str],
+                        sort: Mapping[str, object]) -> int: ...
+    async def delete_view(self, view_id: int) -> None: ...
     async def operations_needing_person(self) -> list[OperationRow]: ...
     async def retry_operation(self, op_id: str) -> None: ...
     async def discard_operation(self, op_id: str) -> None: ...

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from synq_desktop.ui.clipboard_tsv import format_tsv, parse_tsv
 
@@ -43,6 +43,9 @@ class EditGridView(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.horizontalHeader().setHighlightSections(False)
         self.horizontalHeader().setSectionsMovable(True)
+        header = self.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
         self._add_action("Copy", QKeySequence.StandardKey.Copy, self.copy_selection)
         self._add_action("Paste", QKeySequence.StandardKey.Paste, self.paste_clipboard)
         self._add_action("Fill down", QKeySequence("Ctrl+D"), self.fill_down)
@@ -55,6 +58,23 @@ class EditGridView(QTableView):
         action.triggered.connect(slot)
         self.addAction(action)
         return action
+
+    def column_menu(self) -> QMenu:
+        """Show or hide columns (a saved view remembers the choice)."""
+        menu = QMenu(self)
+        header = self.horizontalHeader()
+        model = self.model()
+        for logical in range(model.columnCount()):
+            action = menu.addAction(str(model.headerData(logical, Qt.Orientation.Horizontal)))
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(logical))
+            action.toggled.connect(lambda shown, c=logical: header.setSectionHidden(c, not shown))
+        return menu
+
+    def _column_menu(self, position: Any) -> None:
+        menu = self.column_menu()
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(self.horizontalHeader().mapToGlobal(position))
 
     # -- selection helpers -----------------------------------------------------------------------
     def selected_block(self) -> tuple[int, int, int, int] | None:

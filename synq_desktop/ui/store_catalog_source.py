@@ -25,6 +25,7 @@ from synq_desktop.ui.catalog_source import (
     OutboxSummary,
     ProductQuery,
     ProductRow,
+    SavedViewRow,
     SourceError,
     VariantRow,
 )
@@ -218,6 +219,17 @@ class StoreCatalogSource:
 
     async def conflicts(self) -> list[ConflictRow]:
         return await self.copy.read(_conflicts, doing="reading conflicts")
+
+    async def saved_views(self) -> list[SavedViewRow]:
+        views = await self.copy.read(queries.saved_views, "product", doing="reading saved views")
+        return [SavedViewRow(v.id, v.name, dict(v.filters), list(v.columns), dict(v.sort)) for v in views]
+
+    async def save_view(self, name: str, filters: Mapping[str, object], columns: Sequence[str],
+                        sort: Mapping[str, object]) -> int:
+        return await self._write(queries.save_view, name, dict(filters), list(columns), dict(sort))
+
+    async def delete_view(self, view_id: int) -> None:
+        await self._write(queries.delete_view, view_id)
 
     async def operations_needing_person(self) -> list[OperationRow]:
         return await self.copy.read(_operations, doing="reading refused changes")

@@ -287,10 +287,11 @@ def test_keyboard_focus_order(qloop, qtbot, catalog):
     editor.search.setFocus()
     qtbot.waitUntil(editor.search.hasFocus)
     order = []
-    for _ in range(5):
+    for _ in range(7):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         order.append(QApplication.focusWidget().objectName())
-    assert order == ["newProduct", "categoryTree", "productGrid", "sideTabBar", "variantGrid"]
+    assert order == ["savedViews", "saveView", "newProduct", "categoryTree", "productGrid", "sideTabBar",
+                     "variantGrid"]
     # Ctrl+F brings the search box back from anywhere in the editor.
     qtbot.keyClick(editor.variant_grid, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert editor.search.hasFocus()
@@ -389,3 +390,42 @@ def test_find_and_replace_in_the_shown_products_is_one_undo_step(qloop, qtbot, c
     _drain(qtbot, editor)
     assert {_row(copy, schema.products, pid).title.split()[-1] for pid in blue} == {"blue"}
     assert all(_ops(copy, pid) == [] for pid in blue)
+
+
+def test_saved_view_keeps_category_search_columns_and_sort(qloop, qtbot, catalog):
+    from PySide6.QtWidgets import QInputDialog
+
+    source, _copy, ids = catalog
+    editor = _editor(qtbot, source)
+    editor.tree.setCurrentIndex(_tree_index(editor, ids.categories["kitchen"]))
+    editor.search.setText("green")
+    editor.grid.sortByColumn(COLUMN_BY_KEY["title"], Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: editor.products.query.descending and editor.products.rowCount() == 8)
+    menu = editor.grid.column_menu()
+    next(a for a in menu.actions() if a.text() == "Template").setChecked(False)
+    header = editor.grid.horizontalHeader()
+    header.moveSection(header.visualIndex(COLUMN_BY_KEY["status"]), 1)
+    task = editor._spawn(editor.save_view())
+    dialogs: list[QInputDialog] = []
+    qtbot.waitUntil(lambda: bool(dialogs.extend(d for d in editor.findChildren(QInputDialog) if d.isVisible())
+                                 or dialogs))
+    dialogs[0].setTextValue("Green kitchen")
+    dialogs[0].accept()
+    qtbot.waitUntil(task.done)
+    assert task.result() is not None
+    assert editor.views.currentText() == "Green kitchen"
+
+    # Elsewhere, with every column back, the view brings it all back.
+    editor.apply_view(None)
+    editor.tree.setCurrentIndex(editor.categories.index(0, 0))
+    editor.search.clear()
+    qtbot.waitUntil(lambda: editor.products.rowCount() == 50)
+    assert not header.isSectionHidden(COLUMN_BY_KEY["template"])
+    editor.views.setCurrentIndex(editor.views.findText("Green kitchen"))
+    editor.views.activated.emit(editor.views.currentIndex())
+    qtbot.waitUntil(lambda: editor.products.rowCount() == 8 and editor.products.query.descending)
+    assert editor.search.text() == "green"
+    assert editor.categories.category_id(editor.tree.currentIndex()) == "cat-kitchen"
+    assert header.isSectionHidden(COLUMN_BY_KEY["template"])
+    assert header.visualIndex(COLUMN_BY_KEY["status"]) == 1
+    menu.deleteLater()
