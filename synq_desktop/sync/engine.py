@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from synq_desktop.api import SynqClient
 from synq_desktop.store import outbox, schema, sync_meta
@@ -80,6 +80,14 @@ def outbox_totals(connection: Connection) -> dict[str, int]:
     }
 
 
+def due_now(connection: Connection) -> int:
+    """Every PENDING operation waiting out a backoff becomes due (thin layer over the outbox table until
+    the store offers it)."""
+    ob = outbox.ob
+    return connection.execute(update(ob).where(ob.c.state == OpState.PENDING.value,
+                                               ob.c.next_attempt_at.is_not(None)).values(next_attempt_at=None)).rowcount
+
+
 def _record_run(connection: Connection, caps: dict[str, Any], role: str | None) -> None:
     sync_meta.set_meta(connection, sync_meta.CAPABILITIES, caps)
     if role:
@@ -89,7 +97,7 @@ def _record_run(connection: Connection, caps: dict[str, Any], role: str | None) 
 class SyncEngine:
     def __init__(self, working_copy: WorkingCopy, client: SynqClient, *, lock_dir: Path | None = None,
                  push_concurrency: int = 8, pull_concurrency: int = 8, max_wait: float = 20.0,
-                 detect_deletions: bool = True, lock_wait: float = 0.0) -> None:
+                 detect_deletions: bool = True, lock_wait: float = 0.0, scan_interval: float = 60.0) -> None:
         self.wc = working_copy
         self.client = client
         self.hub = ProgressHub()
@@ -98,6 +106,7 @@ class SyncEngine:
         self.pull_concurrency = pull_concurrency
         self.max_wait = max_wait
         self.detect_deletions = detect_deletions
+        self.scan_interval = scan_interval  # seconds between complete deletion scans of one list
         self.lock_wait = lock_wait
         self.push_batch_records = 400  # records claimed per push round (one IN_FLIGHT commit each)
         self._cancel = CancelToken()
@@ -110,22 +119,26 @@ class SyncEngine:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def start(self, *, push: bool = True, pull: bool = True) -> asyncio.Task[SyncSummary]:
+    def start(self, *, push: bool = True, pull: bool = True, retry_now: bool = True) -> asyncio.Task[SyncSummary]:
         """Run in the background on the current loop (one run at a time)."""
         if self.running:
             assert self._task is not None
             return self._task
-        self._task = asyncio.ensure_future(self.run(push=push, pull=pull))
+        self._task = asyncio.ensure_future(self.run(push=push, pull=pull, retry_now=retry_now))
         return self._task
 
     def cancel(self) -> None:
         self._cancel.cancel()
 
-    async def run(self, *, push: bool = True, pull: bool = True) -> SyncSummary:
+    async def run(self, *, push: bool = True, pull: bool = True, retry_now: bool = True) -> SyncSummary:
+        """One sync. `retry_now` (a sync the user asked for) sends operations waiting out a backoff at once;
+        a timer sync passes False and leaves them until they are due."""
         self._cancel = CancelToken()
         if self.lock is not None:
             await asyncio.to_thread(self.lock.acquire, self.lock_wait)
         try:
+            if retry_now:
+                await self.wc.write(due_now, doing="retrying waiting changes")
             return await self._run(push, pull)
         finally:
             if self.lock is not None:
@@ -154,7 +167,8 @@ class SyncEngine:
             summary.transient_error = report.last_transient_error
         if pull and not summary.auth_paused:
             puller = Puller(self.wc, self.client, concurrency=self.pull_concurrency, hub=self.hub,
-                            cancel=self._cancel, detect_deletions=self.detect_deletions)
+                            cancel=self._cancel, detect_deletions=self.detect_deletions,
+                            scan_interval=self.scan_interval)
             result = await puller.run()
             summary.pulled_by_list = result.pulled
             summary.pulled = sum(result.pulled.values())

@@ -7,7 +7,8 @@ watermark's own, is read twice; with `concurrency` pages in flight at most that 
 again). A first pull reads from the epoch, which gives the same order.
 
 Deletions: a record is gone only when a complete scan missed it and a GET answers 404 (or, for the small
-taxonomy lists without a single-record GET, when a complete, untruncated list lacks it). On an
+taxonomy lists without a single-record GET, when a complete, untruncated list lacks it). A list scanned
+completely less than `scan_interval` seconds ago is not scanned again (a resumed sync re-reads nothing). On an
 incremental server the scan is a separate `fields=summary` read, resumable through its own cursor; on a
 server without `updated_since` the pull itself reads the whole list and is the scan.
 
@@ -30,7 +31,7 @@ from synq_desktop.store import pull as store_pull
 from synq_desktop.store import sync_meta
 from synq_desktop.store.entities import SPECS
 from synq_desktop.store.states import EntityType
-from synq_desktop.store.timestamps import normalize_time
+from synq_desktop.store.timestamps import normalize_time, now_iso
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync import crashpoints, record_calls
 from synq_desktop.sync.progress import CancelToken, ProgressHub
@@ -39,6 +40,7 @@ log = logging.getLogger("synq_desktop.sync")
 
 EPOCH = "1970-01-01T00:00:00Z"
 SCAN_CURSOR = "scan_cursor:"
+PULL_SCAN = "pull"  # the scan cursor of a scan done by a whole-list pull
 E = EntityType
 
 
@@ -109,6 +111,13 @@ def _scan_page(connection: Connection, list_name: str, server_ids: list[str], cu
         sync_meta.set_meta(connection, SCAN_CURSOR + list_name, cursor)
 
 
+def _start_pull_scan(connection: Connection, list_name: str, restart: bool) -> None:
+    if restart and sync_meta.list_state(connection, list_name).scan_started_at is not None:
+        sync_meta.finish_scan(connection, list_name, [])  # a separate scan a kill left: start afresh
+    sync_meta.start_scan(connection, list_name)
+    sync_meta.set_meta(connection, SCAN_CURSOR + list_name, PULL_SCAN)
+
+
 def _finish_scan(connection: Connection, spec: ListSpec) -> list[str]:
     missing = sync_meta.finish_scan(connection, spec.name, store_pull.local_server_ids(connection, spec.entity_type))
     sync_meta.set_meta(connection, SCAN_CURSOR + spec.name, None)
@@ -125,13 +134,14 @@ class Puller:
 
     def __init__(self, working_copy: WorkingCopy, client: SynqClient, *, concurrency: int = 8,
                  hub: ProgressHub | None = None, cancel: CancelToken | None = None,
-                 detect_deletions: bool = True) -> None:
+                 detect_deletions: bool = True, scan_interval: float = 0.0) -> None:
         self.wc = working_copy
         self.client = client
         self.concurrency = max(1, concurrency)
         self.hub = hub or ProgressHub()
         self.cancel = cancel or CancelToken()
         self.detect_deletions = detect_deletions
+        self.scan_interval = scan_interval
         self.result = PullResult()
 
     @property
@@ -157,10 +167,13 @@ class Puller:
         had_records = bool(await self.wc.read(store_pull.local_server_ids, spec.entity_type))
         since = (state.updated_since or EPOCH) if incremental_server else None
         paginator = open_list(self.client, spec, since, self.concurrency)
-        # Without updated_since the pull reads the whole list: it is the deletion scan too.
-        scanning_in_pull = not incremental_server and spec.scan and self.detect_deletions
+        # A pull that reads the whole list (no updated_since on the server, or a first pull from the epoch,
+        # or the resumption of one) is the deletion scan too: no second read of the list.
+        pull_scan = await self.wc.read(sync_meta.get_meta, SCAN_CURSOR + spec.name) == PULL_SCAN
+        scanning_in_pull = spec.scan and self.detect_deletions and (
+            not incremental_server or state.updated_since is None or pull_scan)
         if scanning_in_pull:
-            await self.wc.write(sync_meta.start_scan, spec.name)
+            await self.wc.write(_start_pull_scan, spec.name, restart=not pull_scan)
         written = 0
         read = 0
         phase = f"pull:{spec.name}"
@@ -189,8 +202,13 @@ class Puller:
             self.result.truncated.append(spec.name)
         if scanning_in_pull:
             await self._deletions(spec, truncated=paginator.truncated)
-        elif spec.scan and self.detect_deletions and had_records:
+        elif spec.scan and self.detect_deletions and had_records and self._scan_due(state.last_full_scan):
             await self._scan(spec)
+
+    def _scan_due(self, last_full_scan: str | None) -> bool:
+        if last_full_scan is None or self.scan_interval <= 0:
+            return True
+        return (normalize_time(last_full_scan) or "") <= now_iso(-self.scan_interval)
 
     async def _full_products(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Light-projection products: fetch in full only those whose updated_at differs from ours."""
@@ -236,6 +254,8 @@ class Puller:
         """A complete `fields=summary` read (resumable by its cursor), then deletions confirmed."""
         await self.wc.write(sync_meta.start_scan, spec.name)
         cursor = await self.wc.read(sync_meta.get_meta, SCAN_CURSOR + spec.name)
+        if cursor == PULL_SCAN:
+            cursor = None
         paginator = open_list(self.client, spec, cursor or EPOCH, self.concurrency,
                               summary=spec.entity_type == E.PRODUCT)
         seen = 0

@@ -69,6 +69,14 @@ def _lookup_context(connection: Connection, op: outbox.Operation) -> tuple[dict[
     return body, known
 
 
+def _send_again_later(connection: Connection, op: outbox.Operation, reason: str) -> None:
+    """Back to PENDING, due after a backoff that grows with the attempts: a server that keeps losing
+    answers never makes the push spin."""
+    from synq_desktop.sync.push import backoff_seconds
+
+    outbox.mark_retry(connection, op.op_id, reason, backoff_seconds(op.attempts) if op.attempts > 1 else 0.0)
+
+
 async def reconcile(working_copy: WorkingCopy, client: SynqClient,
                     hub: ProgressHub | None = None) -> ReconcileReport:
     """Settle every UNCERTAIN operation that is not already waiting for the user."""
@@ -79,7 +87,8 @@ async def reconcile(working_copy: WorkingCopy, client: SynqClient,
     for done, op in enumerate(ops):
         hub.emit("reconcile", done, len(ops))
         if op.kind != OpKind.CREATE or (Ext.IDEMPOTENCY in ext and _age(op.sent_at) < IDEMPOTENCY_WINDOW):
-            await working_copy.write(outbox.retry, op.op_id)
+            await working_copy.write(_send_again_later, op, "sent again with its Idempotency-Key"
+                                     if op.kind == OpKind.CREATE else "sent again after a lost answer")
             report.replayed += 1
             continue
         try:
@@ -88,7 +97,7 @@ async def reconcile(working_copy: WorkingCopy, client: SynqClient,
             log.info("lookup of an uncertain create failed (%s); tried again next sync", exc)
             continue
         if outcome is None:
-            await working_copy.write(outbox.retry, op.op_id)
+            await working_copy.write(_send_again_later, op, "not found on the server: sent again")
             report.resend += 1
         elif isinstance(outcome, str):
             await working_copy.write(outbox.mark_uncertain, op.op_id, f"{AMBIGUOUS}: {outcome}")

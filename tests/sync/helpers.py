@@ -57,6 +57,12 @@ def server_all(creds: Any, path: str) -> list[dict[str, Any]]:
             offset += 100
 
 
+def last_seq(sandbox: Any) -> int:
+    """The newest request-log number (0 when the log is empty)."""
+    log = sandbox.requests()
+    return log[-1]["seq"] if log else 0
+
+
 def edit(wc: WorkingCopy, fn: Any, *args: Any, **kwargs: Any) -> Any:
     return wc.write_blocking(fn, *args, **kwargs)
 
@@ -70,4 +76,4 @@ def new_variant(wc: WorkingCopy, product_id: str, sku: str, price: str = "10.00"
                              {"product_id": product_id, "sku": sku, "price": price, "currency": "USD", **fields})
 
 
-__all__ = ["client_for", "edit", "httpx", "new_product", "new_variant", "server_all", "server_get", "sync"]
+__all__ = ["client_for", "edit", "httpx", "last_seq", "new_product", "new_variant", "server_all", "server_get", "sync"]

@@ -11,7 +11,16 @@ from synq_desktop.store.states import EntityType, OpState
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync.engine import SyncEngine
 from synq_desktop.sync.progress import Cancelled
-from tests.sync.helpers import client_for, edit, new_product, new_variant, server_all, server_get, sync
+from tests.sync.helpers import (
+    client_for,
+    edit,
+    last_seq,
+    new_product,
+    new_variant,
+    server_all,
+    server_get,
+    sync,
+)
 
 
 @pytest.fixture
@@ -64,7 +73,7 @@ def test_pull_is_incremental_from_the_servers_clock(wc, demo_creds, sandbox):
     assert state.updated_since == max(p["updated_at"] for p in products)  # the server's stamp, as sent
     with demo_creds.client() as http:
         http.put(f"/products/{products[0]['id']}", json={"title": "Changed remotely"}).raise_for_status()
-    since = sandbox.requests()[-1]["seq"]
+    since = last_seq(sandbox)
     second = sync(wc, demo_creds)
     assert second.pulled_by_list["products"] == 1
     product_gets = [r for r in sandbox.requests(since) if r["path"].endswith("/products") and r["method"] == "GET"
@@ -88,7 +97,7 @@ def test_remote_delete_found_by_scan_and_404(wc, demo_creds):
     with demo_creds.client() as http:
         for pid in (quiet, edited):
             http.delete(f"/products/{pid}").raise_for_status()
-    summary = sync(wc, demo_creds)
+    summary = sync(wc, demo_creds, scan_interval=0)
     with wc.reading() as connection:
         from sqlalchemy import select
 
