@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLineEdit,
+    QListView,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from synq_desktop.ui.brand_list_model import BrandListModel
 from synq_desktop.ui.catalog_source import CatalogSource, FieldChange, ProductQuery, SavedViewRow
 from synq_desktop.ui.category_tree_model import CategoryTreeModel
 from synq_desktop.ui.cell_editor_delegate import ValidatingDelegate
@@ -122,6 +124,21 @@ class CatalogEditor(QWidget):
         self.side.setObjectName("sideTabs")
         self.side.tabBar().setObjectName("sideTabBar")
         self.side.addTab(self.variant_grid, "&Variants")
+        self.brands = BrandListModel(source, self.writes, self)
+        self.brands.undo_stack = self.undo_stack
+        brands_page = QWidget()
+        self.brand_list = QListView(brands_page)
+        self.brand_list.setObjectName("brandList")
+        self.brand_list.setModel(self.brands)
+        self.new_brand = QLineEdit(brands_page)
+        self.new_brand.setObjectName("newBrand")
+        self.new_brand.setPlaceholderText("New brand name, then Enter")
+        self.new_brand.returnPressed.connect(lambda: self._spawn(self._add_brand()))
+        brands_layout = QVBoxLayout(brands_page)
+        brands_layout.setContentsMargins(0, 0, 0, 0)
+        brands_layout.addWidget(self.brand_list, 1)
+        brands_layout.addWidget(self.new_brand)
+        self.side.addTab(brands_page, "&Brands")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("editorSplitter")
@@ -198,6 +215,8 @@ class CatalogEditor(QWidget):
             assert isinstance(delegate, ValidatingDelegate)
             delegate.message.connect(self.message)
         self.writes.written.connect(self._after_write)
+        self.brands.problem.connect(self.message)
+        self.brands.changed.connect(lambda: self.products.reload())
 
     def _spawn(self, coro: object) -> asyncio.Future[object]:
         task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
@@ -207,7 +226,8 @@ class CatalogEditor(QWidget):
 
     # -- start and queries -----------------------------------------------------------------------
     async def start(self) -> None:
-        await asyncio.gather(self.categories.reload(), self.products.reload(), self.views.reload())
+        await asyncio.gather(self.categories.reload(), self.products.reload(), self.views.reload(),
+                             self.brands.reload())
         await self.sync_bar.refresh_counts()
 
     def _tree_loaded(self) -> None:
@@ -250,6 +270,7 @@ class CatalogEditor(QWidget):
             self.products.reload()
             self.categories.reload()
             self.variants.reload()
+            self.brands.reload()
         self._was_syncing = status.syncing
         self.set_read_only(status.role == "VIEWER")
 
@@ -261,11 +282,12 @@ class CatalogEditor(QWidget):
         """A VIEWER's copy: nothing editable, nothing draggable, no new-variant row."""
         if read_only == self.products.read_only:
             return
-        for model in (self.products, self.categories, self.variants):
+        for model in (self.products, self.categories, self.variants, self.brands):
             model.beginResetModel()
             model.read_only = read_only
             model.endResetModel()
         self.new_product_button.setEnabled(not read_only)
+        self.new_brand.setEnabled(not read_only)
         self.new_action.setEnabled(not read_only)
 
     # -- validation for the inline editors -------------------------------------------------------
@@ -298,6 +320,10 @@ class CatalogEditor(QWidget):
     @staticmethod
     async def _noop() -> None:
         return None
+
+    async def _add_brand(self) -> None:
+        if await self.brands.create_brand(self.new_brand.text()):
+            self.new_brand.clear()
 
     def apply_view(self, view: SavedViewRow | None) -> None:
         """Show a saved view: its category, search, columns and sort (None: everything, all columns)."""

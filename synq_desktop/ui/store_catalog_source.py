@@ -210,6 +210,12 @@ class StoreCatalogSource:
     async def brands(self) -> list[NamedRecord]:
         return await self.copy.read(_named, schema.brands, doing="reading brands")
 
+    async def create_brand(self, name: str) -> str:
+        return await self._write(edits.create, EntityType.BRAND, {"name": name})
+
+    async def update_brand(self, brand_id: str, fields: Mapping[str, object]) -> None:
+        await self._write(edits.update, EntityType.BRAND, brand_id, dict(fields))
+
     async def templates(self) -> list[NamedRecord]:
         return await self.copy.read(_named, schema.templates, doing="reading templates")
 

@@ -429,3 +429,38 @@ def test_saved_view_keeps_category_search_columns_and_sort(qloop, qtbot, catalog
     assert header.isSectionHidden(COLUMN_BY_KEY["template"])
     assert header.visualIndex(COLUMN_BY_KEY["status"]) == 1
     menu.deleteLater()
+
+
+def test_brands_list_create_rename_and_assign_from_the_grid(qloop, qtbot, qtmodeltester, catalog):
+    source, copy, _ids = catalog
+    editor = _editor(qtbot, source)
+    brands = editor.brands
+    qtbot.waitUntil(lambda: brands.rowCount() == 3)
+    qtmodeltester.check(brands, force_py=True)
+    qtbot.keyClicks(editor.new_brand, "Delta Goods")
+    qtbot.keyClick(editor.new_brand, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: brands.rowCount() == 4)
+    created = next(brands.brand(r) for r in range(4) if brands.brand(r).name == "Delta Goods")
+    assert [k for k, _p, _s in _ops(copy, created.id)] == ["create"]
+    with qtbot.waitSignal(brands.problem):
+        qtbot.keyClicks(editor.new_brand, "acme")  # names are unique, case-blind
+        qtbot.keyClick(editor.new_brand, Qt.Key.Key_Return)
+    assert brands.rowCount() == 4
+
+    acme_row = next(r for r in range(4) if brands.brand(r).name == "Acme")
+    assert brands.setData(brands.index(acme_row), "Acme Corp")
+    _drain(qtbot, editor)
+    assert _row(copy, schema.brands, "brand-acme").name == "Acme Corp"
+    # The grid shows the new name (the working copy keeps the sort names current).
+    qtbot.waitUntil(lambda: editor.products.row_data(0) is not None and any(
+        editor.products.row_data(r).brand == "Acme Corp" for r in range(3)))
+    editor.undo_stack.undo()
+    _drain(qtbot, editor)
+    assert _row(copy, schema.brands, "brand-acme").name == "Acme"
+
+    # Assign the new brand from the grid by typing its name.
+    first = editor.products.ids[0]
+    qtbot.waitUntil(lambda: "Delta Goods" in editor.products.lookups.brands.values())
+    assert editor.products.setData(editor.index_of_product(first, COLUMN_BY_KEY["brand"]), "delta goods")
+    _drain(qtbot, editor)
+    assert _row(copy, schema.products, first).brand_id == created.id

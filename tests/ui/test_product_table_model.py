@@ -198,3 +198,26 @@ def test_fill_down_and_single_value_paste_fill_the_selection(qloop, qtbot, catal
         p.c.local_id.in_(chosen))).scalars()))
     assert statuses == {"ARCHIVED"}
     assert asyncio.iscoroutinefunction(source.update_products)
+
+
+def test_copy_then_paste_through_the_system_clipboard(qloop, qtbot, catalog):
+    from PySide6.QtGui import QGuiApplication
+
+    source, copy, _ids = catalog
+    model = _model(qtbot, source)
+    view = EditGridView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    _load_all(qtbot, model)
+    view.select_block(0, TITLE, 2, CATEGORY)
+    view.copy_selection()
+    text = QGuiApplication.clipboard().text()
+    assert text.endswith("\r\n") and text.count("\r\n") == 3 and text.count("\t") == 3
+    view.select_block(10, TITLE, 10, TITLE)
+    view.paste_clipboard()
+    _drain(qtbot, model)
+    assert _titles(copy, model.ids[10:13]) == _titles(copy, model.ids[0:3])
+    p = schema.products
+    categories = copy.read_blocking(lambda c: [c.execute(select(p.c.category_id).where(
+        p.c.local_id == pid)).scalar() for pid in model.ids[0:3] + model.ids[10:13]])
+    assert categories[:3] == categories[3:]
