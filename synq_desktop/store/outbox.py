@@ -455,8 +455,13 @@ def _remove_record(connection: Connection, entity_type: EntityType, local_id: st
     if entity_type in (EntityType.PRODUCT, EntityType.VARIANT):
         connection.execute(delete(links).where(links.c.owner_type == entity_type.value,
                                                links.c.owner_id == local_id))
+    # Its waiting operations have nothing left to act on; one in flight settles when its answer comes.
     connection.execute(delete(ob).where(ob.c.entity_type == entity_type.value, ob.c.entity_id == local_id,
-                                        ob.c.state.in_([s.value for s in UNSENT])))
+                                        ob.c.state != OpState.IN_FLIGHT.value))
+    c = schema.conflicts
+    connection.execute(update(c).where(c.c.entity_type == entity_type.value, c.c.entity_id == local_id,
+                                       c.c.resolved == 0).values(resolved=1, resolution="deleted",
+                                                                 resolved_at=now_iso()))
     if entity_type == EntityType.VARIANT:
         connection.execute(update(schema.media).where(schema.media.c.variant_id == local_id).values(
             variant_id=None))
