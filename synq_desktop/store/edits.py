@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, insert, literal, select
 
+from synq_desktop.domain.sku import ProposedVariant
 from synq_desktop.store import findings, history, outbox, schema, sync_meta
 from synq_desktop.store.entities import SPECS, EntitySpec, normalize, spec_for
 from synq_desktop.store.errors import EditError, ReadOnlyError, RecordNotFoundError
@@ -31,6 +32,7 @@ __all__ = [
     "Edit",
     "apply",
     "create",
+    "create_variant_matrix",
     "delete",
     "link_value",
     "new_batch_id",
@@ -411,6 +413,18 @@ def _undelete(connection: Connection, spec: EntitySpec, entry: history.HistoryEn
         create(connection, spec.type, fields, batch_id=undo_id, local_id=entry.entity_id)
         return
     raise EditError("This delete was already sent to the server; it cannot be undone here.")
+
+
+def create_variant_matrix(connection: Connection, product_id: str, proposals: Iterable[ProposedVariant],
+                          defaults: Mapping[str, Any] | None = None, *, batch_id: str | None = None) -> list[str]:
+    """Create the variants a matrix proposed (domain.sku.variant_matrix), skipping those marked as
+    existing, as one batch (one undo step). `defaults` fills price, currency, ... Returns the new ids."""
+    batch_id = batch_id or new_batch_id()
+    fields = dict(defaults or {})
+    batch = [Edit("create", EntityType.VARIANT, None, {**fields, "product_id": product_id, "sku": p.sku})
+             for p in proposals if not p.exists]
+    _, created = apply(connection, batch, batch_id)
+    return [i for i in created if i is not None]
 
 
 def queue_bulk_job(connection: Connection, job_type: str, payload: Any) -> str:

@@ -205,3 +205,17 @@ def test_bulk_job_and_export_are_queued_offline(w, r) -> None:
     assert kinds == {(job, OpKind.CREATE), (export, OpKind.CREATE)}
     with pytest.raises(EditError):
         w(edits.queue_export, "xlsx")
+
+
+def test_variant_matrix_becomes_one_batch_of_creates(w, r) -> None:
+    from synq_desktop.domain.sku import variant_matrix
+
+    pid = w(edits.create, E.PRODUCT, {"title": "Merino Wool Sweater"})
+    proposals = variant_matrix("MWS", {"Color": ["Red", "Blue"], "Size": ["S", "M"]}, existing_skus=["MWS-BLUE-M"])
+    created = w(edits.create_variant_matrix, pid, proposals, {"price": "89.99", "currency": "USD"})
+    skus = sorted(r(row, schema.variants, vid)["sku"] for vid in created)
+    assert skus == ["MWS-BLUE-S", "MWS-RED-M", "MWS-RED-S"]
+    assert r(row, schema.products, pid)["variant_count"] == 3
+    assert {op.state for op in r(outbox.operations, entity_type=E.VARIANT)} == {OpState.BLOCKED}
+    [batch] = {e.batch_id for vid in created for e in r(history.of_record, E.VARIANT, vid)}
+    assert len(r(history.batch, batch)) == 3
