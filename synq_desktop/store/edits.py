@@ -140,8 +140,8 @@ def create(connection: Connection, entity_type: EntityType | str, fields: Mappin
     connection.execute(insert(spec.table).values(
         local_id=local_id, created_at=now, updated_at=now, local_updated_at=now, **values))
     payload = {name: value for name, value in values.items()}
-    queued = outbox.queue(connection, spec.type, local_id, OpKind.CREATE, payload, None, batch_id)
     batch_id = batch_id or new_batch_id()
+    queued = outbox.queue(connection, spec.type, local_id, OpKind.CREATE, payload, None, batch_id)
     history.write(connection, [_history_entry(batch_id, spec, local_id, "create", None, None, payload,
                                               queued.op_id, now)])
     _after_change(connection, spec, local_id, values)
@@ -171,9 +171,9 @@ def update(connection: Connection, entity_type: EntityType | str, local_id: str,
     connection.execute(sa.update(spec.table).where(spec.table.c.local_id == local_id).values(
         local_updated_at=now, **values))
     base = row["base"] or {}
+    batch_id = batch_id or new_batch_id()
     queued = outbox.queue(connection, spec.type, local_id, OpKind.UPDATE, values,
                           {name: base.get(name) for name in values}, batch_id)
-    batch_id = batch_id or new_batch_id()
     history.write(connection, [
         _history_entry(batch_id, spec, local_id, "update", name, row[name], value, queued.op_id, now)
         for name, value in values.items()
@@ -277,10 +277,11 @@ def _owner_spec(owner_type: EntityType | str) -> EntitySpec:
 
 def _queue_link(connection: Connection, owner: EntitySpec, owner_id: str, value_id: str, kind: OpKind,
                 batch_id: str | None) -> bool:
+    batch_id = batch_id or new_batch_id()
     queued = outbox.queue(connection, owner.type, owner_id, kind, {outbox.LINK_VALUE: value_id}, None, batch_id)
     now = now_iso()
     history.write(connection, [_history_entry(
-        batch_id or new_batch_id(), owner, owner_id, kind.value, outbox.LINK_VALUE,
+        batch_id, owner, owner_id, kind.value, outbox.LINK_VALUE,
         value_id if kind == OpKind.UNLINK else None, value_id if kind == OpKind.LINK else None,
         queued.op_id, now)])
     outbox.refresh_sync_state(connection, owner.type, [owner_id])
