@@ -70,6 +70,7 @@ class GuiOptions:
     profile: str | None = None
     demo_products: int = DEFAULT_DEMO_PRODUCTS
     quit_after_ready: bool = False
+    quit_after_sync: bool = False
 
 
 def parse_args(argv: list[str]) -> GuiOptions:
@@ -84,6 +85,10 @@ def parse_args(argv: list[str]) -> GuiOptions:
         "--quit-after-ready", action="store_true",
         help="print a ready line and quit once the catalog is shown (smoke tests, benchmarks)",
     )
+    parser.add_argument(
+        "--quit-after-sync", action="store_true",
+        help="like --quit-after-ready, but after the first sync has finished (benchmarks)",
+    )
     ns = parser.parse_args(argv)
     if ns.demo < 0:
         parser.error("--demo must be 0 or more")
@@ -91,7 +96,8 @@ def parse_args(argv: list[str]) -> GuiOptions:
         sandbox=ns.sandbox,
         profile=ns.profile,
         demo_products=ns.demo,
-        quit_after_ready=ns.quit_after_ready or os.environ.get(QUIT_AFTER_READY_ENV) == "1",
+        quit_after_ready=ns.quit_after_ready or ns.quit_after_sync or os.environ.get(QUIT_AFTER_READY_ENV) == "1",
+        quit_after_sync=ns.quit_after_sync,
     )
 
 
@@ -147,7 +153,7 @@ class DesktopSession:
             await close_sync()
         if self.editor is not None:
             with contextlib.suppress(Exception):
-                await self.editor.writes.drain()
+                await self.editor.settle()
         aclose = getattr(self.client, "aclose", None)
         if aclose is not None:
             with contextlib.suppress(Exception):
@@ -250,6 +256,10 @@ class DesktopSession:
         if shot:
             await self._settle_for_screenshot()
             self.window.grab().save(shot)
+        wait_idle = getattr(self.sync, "wait_idle", None)
+        if self.options.quit_after_sync and wait_idle is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wait_idle(), SCREENSHOT_WAIT_S * 2)
         if self.options.quit_after_ready:
             counts = " ".join(f"{k}={v}" for k, v in sorted(self.window.counts.counts().items()))
             print(f"{READY_LINE} max_gui_stall_ms={self.stalls.max_stall_ms:.0f} {counts}", flush=True)
@@ -263,7 +273,8 @@ class DesktopSession:
         loop = asyncio.get_running_loop()
         copy = self.working_copy = await loop.run_in_executor(None, WorkingCopy.open, directory / WORKING_COPY_FILE)
         self.client = await loop.run_in_executor(None, build_client, conn)
-        self.sync = self._sync_control(copy, directory)
+        engine_class = await loop.run_in_executor(None, _sync_engine_class)
+        self.sync = self._sync_control(copy, directory, engine_class)
         source = StoreCatalogSource(copy)
         editor = self.editor = CatalogEditor(source, self.sync)  # type: ignore[arg-type]
         self.window.set_catalog_editor(editor, editor.sync_bar, editor.message)
@@ -279,14 +290,13 @@ class DesktopSession:
         if start is not None:
             start()
 
-    def _sync_control(self, copy: WorkingCopy, directory: object) -> object:
-        try:
-            from synq_desktop.app.engine_sync_control import EngineSyncControl
-            from synq_desktop.sync.engine import SyncEngine
-        except ImportError:
+    def _sync_control(self, copy: WorkingCopy, directory: object, engine_class: type | None) -> object:
+        if engine_class is None:
             log.warning("no sync engine available: the catalog stays local")
             return NoSync()
-        return EngineSyncControl(SyncEngine(copy, self.client, lock_dir=directory))  # type: ignore[arg-type]
+        from synq_desktop.app.engine_sync_control import EngineSyncControl
+
+        return EngineSyncControl(engine_class(copy, self.client, lock_dir=directory))
 
     def _open_conflicts(self, source: StoreCatalogSource) -> None:
         assert self.window is not None and self.editor is not None
@@ -361,6 +371,15 @@ class DesktopSession:
         if rows:
             editor.grid.selectRow(0)
         await asyncio.sleep(0.3)  # a screenshot, not a test: let the variant grid and the paint settle
+
+
+def _sync_engine_class() -> type | None:
+    """The sync engine class, imported on a worker thread (importing it costs well over 50 ms)."""
+    try:
+        from synq_desktop.sync.engine import SyncEngine
+    except ImportError:
+        return None
+    return SyncEngine
 
 
 def apply_color_scheme(app: QApplication, scheme: str) -> None:

@@ -164,6 +164,7 @@ class CatalogEditor(QWidget):
         self._wire()
         self._was_syncing = False
         self.syncs_seen = 0
+        self.closing = False
         self._unsubscribe_sync = sync.subscribe(self._sync_status)
 
     # -- set-up ----------------------------------------------------------------------------------
@@ -225,6 +226,15 @@ class CatalogEditor(QWidget):
         return task
 
     # -- start and queries -----------------------------------------------------------------------
+    async def settle(self) -> None:
+        """Stop starting work and wait for the reads and writes already started (before the working
+        copy closes: nothing is cut off half-way)."""
+        self.closing = True
+        await self.writes.drain()
+        pending = [t for t in self._tasks if not t.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
     async def start(self) -> None:
         await asyncio.gather(self.categories.reload(), self.products.reload(), self.views.reload(),
                              self.brands.reload())
@@ -265,12 +275,12 @@ class CatalogEditor(QWidget):
 
     def _sync_status(self, status: SyncStatus) -> None:
         """After each sync the working copy holds the server's changes: show them."""
-        if self._was_syncing and not status.syncing:
+        if self._was_syncing and not status.syncing and not self.closing:
             self.syncs_seen += 1
-            self.products.reload()
-            self.categories.reload()
-            self.variants.reload()
-            self.brands.reload()
+            for future in (self.products.reload(), self.categories.reload(), self.variants.reload(),
+                           self.brands.reload()):
+                self._tasks.add(future)
+                future.add_done_callback(self._tasks.discard)
         self._was_syncing = status.syncing
         self.set_read_only(status.role == "VIEWER")
 
