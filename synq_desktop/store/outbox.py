@@ -641,7 +641,12 @@ def mark_conflict(connection: Connection, op_id: str, theirs: Mapping[str, Any] 
         refresh_sync_state(connection, op.entity_type, [op.entity_id])
         return ConflictOutcome([], OpState.PENDING)
     keep_state = op.state if op.state == OpState.BLOCKED else OpState.PENDING
-    state = OpState.CONFLICT if result.conflicts else keep_state
+    # A clash the person has not decided yet stays open even when this merge sees none (its base already
+    # moved to the server's value when the clash was found): sending now would drop their decision.
+    undecided = set(connection.execute(select(schema.conflicts.c.field).where(
+        schema.conflicts.c.op_id == op.op_id, schema.conflicts.c.resolved == 0)).scalars()) & set(payload)
+    state = OpState.CONFLICT if result.conflicts or undecided else keep_state
+    result.conflicts += sorted(undecided - set(result.conflicts))
     connection.execute(update(ob).where(ob.c.op_id == op.op_id).values(
         payload=payload, base=new_base, state=state.value, updated_at=now_iso(),
         last_error="Changed here and on the server." if result.conflicts else None))

@@ -176,6 +176,9 @@ def push_with_precondition(wc: WorkingCopy, server: ModelServer, rng: random.Ran
     ops = [(g, g.ops[0]) for g in groups]
     wc.write_blocking(outbox.mark_in_flight, [op.op_id for _, op in ops])
     for group, op in ops:
+        undecided = [c for c in wc.read_blocking(outbox.open_conflicts, op.entity_type, op.entity_id)
+                     if c.op_id == op.op_id]
+        assert not undecided, "an operation was sent while the person still had to decide a clash"
         if op.kind == OpKind.UPDATE and group.server_id in server.records:
             current = dict(server.records[group.server_id])
             theirs = wc.read_blocking(local_fields, op.entity_type, current)

@@ -62,10 +62,22 @@ def test_pending_edit_is_not_clobbered_and_the_merge_is_reported(w, r) -> None:
     assert current["base"]["title"] == "Theirs" and current["sync_state"] == "CONFLICT"
     [op] = r(outbox.record_ops, E.PRODUCT, "p1")
     assert op.state == OpState.CONFLICT and op.payload == {"title": "Mine"}
-    # Pulling the same page again shows the conflict once, not twice.
+    # Pulling the same page again shows the conflict once, not twice, and the edit still waits for the
+    # person: it is not sent just because the re-merge (against the moved base) sees no clash.
     w(pull.upsert_server_records, E.PRODUCT, [
         product("p1", title="Theirs", description="Linen", status="ARCHIVED", updated_at="2026-01-05T00:00:00Z")])
     assert len(r(outbox.open_conflicts)) == 1
+    [op] = r(outbox.record_ops, E.PRODUCT, "p1")
+    assert op.state == OpState.CONFLICT and op.payload == {"title": "Mine"}
+    assert r(outbox.ready) == []
+    # A third value on the server updates the same conflict row.
+    w(pull.upsert_server_records, E.PRODUCT, [
+        product("p1", title="Theirs 2", description="Linen", status="ARCHIVED", updated_at="2026-01-06T00:00:00Z")])
+    [conflict] = r(outbox.open_conflicts)
+    assert conflict.theirs == "Theirs 2" and conflict.mine == "Mine"
+    w(outbox.resolve_conflict, conflict.id, "mine")
+    [op] = r(outbox.record_ops, E.PRODUCT, "p1")
+    assert op.state == OpState.PENDING and op.payload == {"title": "Mine"} and op.base == {"title": "Theirs 2"}
 
 
 def test_pull_without_clash_keeps_the_edit_pending_with_a_new_base(w, r) -> None:
