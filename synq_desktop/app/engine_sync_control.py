@@ -24,9 +24,12 @@ STOP_TIMEOUT_S = 15.0
 
 
 class EngineSyncControl:
-    def __init__(self, engine: Any, *, auto: bool = True) -> None:
+    def __init__(self, engine: Any, *, auto: bool = True, online_interval: float = ONLINE_INTERVAL_S,
+                 offline_retry: float = OFFLINE_RETRY_S) -> None:
         self.engine = engine
         self.auto = auto
+        self.online_interval = online_interval
+        self.offline_retry = offline_retry
         self.status = SyncStatus(message="Not synced yet.")
         self._listeners: list[Listener] = []
         self._task: asyncio.Task[Any] | None = None
@@ -109,7 +112,7 @@ class EngineSyncControl:
             self._set(syncing=False, online=not offline and not auth, auth_expired=auth,
                       message=("Signed out: sign in again; your changes wait." if auth
                                else f"Sync failed: {exc}"))
-            self._schedule(OFFLINE_RETRY_S if offline else ONLINE_INTERVAL_S)
+            self._schedule(self.offline_retry if offline else self.online_interval)
             return
         role = getattr(getattr(self.engine.client, "capabilities", None), "role", None)
         note = summary.read_only_reason or summary.transient_error or ""
@@ -118,7 +121,7 @@ class EngineSyncControl:
         self._set(syncing=False, online=True, role=role, last_sync=summary.finished_at, progress=None,
                   auth_expired=summary.auth_paused,
                   message=note or f"Synced: {summary.pulled} received, {summary.pushed} sent.")
-        self._schedule(ONLINE_INTERVAL_S)
+        self._schedule(self.online_interval)
 
     def _schedule(self, delay: float) -> None:
         if not self.auto or self._closed:

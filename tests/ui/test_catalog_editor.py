@@ -464,3 +464,26 @@ def test_brands_list_create_rename_and_assign_from_the_grid(qloop, qtbot, qtmode
     assert editor.products.setData(editor.index_of_product(first, COLUMN_BY_KEY["brand"]), "delta goods")
     _drain(qtbot, editor)
     assert _row(copy, schema.products, first).brand_id == created.id
+
+
+def test_variant_grid_paste_is_one_batch_and_one_undo(qloop, qtbot, catalog):
+    source, copy, _ids = catalog
+    editor = _editor(qtbot, source)
+    editor.grid.select_block(0, 0, 1, 0)  # two products: four variants, no new-variant row
+    qtbot.waitUntil(lambda: editor.variants.rowCount() == 4)
+    assert not editor.variants.has_new_row
+    price = VARIANT_COLUMN["price"]
+    editor.variant_grid.select_block(0, price, 0, price)
+    # LibreOffice: LF line ends; price and currency side by side.
+    assert editor.variant_grid.paste_text("9.50\tusd\n10\tUSD\n10.5\tUSD\n11\tUSD\n") == 8
+    assert editor.undo_stack.count() == 1
+    _drain(qtbot, editor)
+    ids = [editor.variants.variant(r).id for r in range(4)]
+    from decimal import Decimal
+
+    assert [(Decimal(_row(copy, schema.variants, v).price), _row(copy, schema.variants, v).currency)
+            for v in ids] == [(Decimal(p), "USD") for p in ("9.50", "10", "10.5", "11")]
+    editor.undo_stack.undo()
+    _drain(qtbot, editor)
+    assert {(_row(copy, schema.variants, v).price, _row(copy, schema.variants, v).currency) for v in ids} == {
+        ("19.99", "EUR")}
