@@ -22,7 +22,7 @@ from sqlalchemy import Connection, insert, literal, select
 
 from synq_desktop.domain.sku import ProposedVariant
 from synq_desktop.store import findings, history, outbox, schema, sync_meta
-from synq_desktop.store.entities import SPECS, EntitySpec, normalize, spec_for
+from synq_desktop.store.entities import SPECS, EntitySpec, normalize, same_value, spec_for
 from synq_desktop.store.errors import EditError, ReadOnlyError, RecordNotFoundError
 from synq_desktop.store.history import new_batch_id
 from synq_desktop.store.states import UNSENT, EntityType, OpKind
@@ -163,7 +163,7 @@ def update(connection: Connection, entity_type: EntityType | str, local_id: str,
         raise EditError(
             f"{', '.join(sorted(unknown))} of a {spec.type.value.replace('_', ' ')} cannot be changed here.")
     values = {name: normalize(spec, name, value) for name, value in changes.items()}
-    values = {name: value for name, value in values.items() if row[name] != value}
+    values = {name: value for name, value in values.items() if not same_value(spec, name, row[name], value)}
     if not values:
         return False
     _check_refs(connection, spec, values, local_id)

@@ -151,6 +151,27 @@ def normalize(spec: EntitySpec, name: str, value: Any) -> Any:
     return value
 
 
+def comparable(spec: EntitySpec, fields: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """`fields` with money as amounts, for comparing: "90", "90.0" and "90.00" are one price, so the
+    same change made on two sides (the server writes "90.00") is not taken for a clash."""
+    if fields is None:
+        return None
+    out = dict(fields)
+    for name in spec.money:
+        value = out.get(name)
+        if isinstance(value, str) and value.strip():
+            try:
+                out[name] = parse_money(value).normalize()
+            except MoneyError:
+                pass
+    return out
+
+
+def same_value(spec: EntitySpec, name: str, a: Any, b: Any) -> bool:
+    pair = comparable(spec, {name: a}), comparable(spec, {name: b})
+    return pair[0] == pair[1]
+
+
 def _id_map(connection: Connection, table: Table, ids: Iterable[str], column: str, other: str) -> dict[str, str]:
     wanted = list({i for i in ids if i})
     found: dict[str, str] = {}

@@ -22,7 +22,15 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from synq_desktop.domain.merge import MISSING, merge_fields
 from synq_desktop.store import schema
-from synq_desktop.store.entities import SPECS, EntitySpec, IdTranslator, local_fields, spec_for
+from synq_desktop.store.entities import (
+    SPECS,
+    EntitySpec,
+    IdTranslator,
+    comparable,
+    local_fields,
+    same_value,
+    spec_for,
+)
 from synq_desktop.store.errors import EditError, StoreError
 from synq_desktop.store.states import SYNC_STATE_PRIORITY, UNSENT, EntityType, OpKind, OpState, SyncState
 from synq_desktop.store.timestamps import normalize_time, now_iso
@@ -235,7 +243,7 @@ def queue(connection: Connection, entity_type: EntityType, entity_id: str, kind:
                 merged_base.setdefault(name, (base or {}).get(name))
             # Back to the server's value: the field no longer needs sending.
             for name in list(merged):
-                if name in merged_base and merged[name] == merged_base[name]:
+                if name in merged_base and same_value(SPECS[entity_type], name, merged[name], merged_base[name]):
                     del merged[name]
                     del merged_base[name]
             if not merged:
@@ -628,7 +636,8 @@ def mark_conflict(connection: Connection, op_id: str, theirs: Mapping[str, Any] 
     theirs_local = apply_server_record(connection, spec, op.entity_id, theirs,
                                        _pending_fields(connection, op) | set(op.payload), etag)
     fields = list(op.payload)
-    result = merge_fields(op.base or {}, op.payload, theirs_local, fields)
+    result = merge_fields(comparable(spec, op.base or {}), comparable(spec, op.payload),
+                          comparable(spec, theirs_local), fields)
     payload = dict(op.payload)
     for name in result.same_change:
         del payload[name]

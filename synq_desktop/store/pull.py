@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from synq_desktop.domain.merge import MergeResult, merge_fields
 from synq_desktop.store import findings, outbox, schema
-from synq_desktop.store.entities import IdTranslator, base_of, spec_for
+from synq_desktop.store.entities import IdTranslator, base_of, comparable, spec_for
 from synq_desktop.store.states import UNSENT, EntityType, OpKind, OpState
 from synq_desktop.store.timestamps import normalize_time
 
@@ -163,7 +163,8 @@ def _merge_into_local_edits(connection: Connection, spec: Any, local_id: str, re
     row = connection.execute(select(table).where(table.c.local_id == local_id)).mappings().first()
     assert row is not None
     mine = {name: row[name] for name in spec.create_fields}
-    report.merged[local_id] = merge_fields(row["base"], mine, theirs, list(theirs))
+    report.merged[local_id] = merge_fields(comparable(spec, row["base"]), comparable(spec, mine),
+                                           comparable(spec, theirs), list(theirs))
     ops = outbox.record_ops(connection, spec.type, local_id)
     keep: set[str] = set()
     for op in ops:

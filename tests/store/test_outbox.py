@@ -201,3 +201,20 @@ def test_references_pulled_before_the_create_answer_are_pointed_at_the_new_recor
     w(outbox.mark_applied, op.op_id, {"id": "srv-new", "name": "New", "slug": "new"})
     assert field_of(w, schema.products, "p9", "category_id") == category
     assert field_of(w, schema.products, "p9", "category_sort") == "New"
+
+
+def test_the_same_price_written_differently_is_no_clash(w, r) -> None:
+    pull_product(w)
+    w(pull.upsert_server_records, E.VARIANT, [{"id": "v1", "product_id": "p1", "sku": "A", "price": "95.00",
+                                                "currency": "EUR"}])
+    w(edits.update, E.VARIANT, "v1", {"price": 90, "sku": "B"})
+    [op] = r(outbox.record_ops, E.VARIANT, "v1")
+    assert op.payload == {"price": "90", "sku": "B"}
+    w(pull.upsert_server_records, E.VARIANT, [{"id": "v1", "product_id": "p1", "sku": "C", "price": "90.00",
+                                                "currency": "EUR"}])  # another editor: same price, other SKU
+    [op] = r(outbox.record_ops, E.VARIANT, "v1")
+    assert op.payload == {"sku": "B"} and op.state == OpState.CONFLICT
+    assert [c.field for c in r(outbox.open_conflicts)] == ["sku"]
+    w(edits.update, E.VARIANT, "v1", {"price": "90.0"})  # typing the server's amount again changes nothing to send
+    [op] = r(outbox.record_ops, E.VARIANT, "v1")
+    assert "price" not in op.payload
