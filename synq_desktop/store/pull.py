@@ -106,10 +106,10 @@ def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[s
         server_id = str(record["id"])
         theirs = base_of(spec, translator.record(record))
         row = existing.get(server_id)
+        if parents_present is not None and theirs.get("product_id") not in parents_present:
+            report.orphans.append(server_id)  # its product is not here (yet): writing it would break the link
+            continue
         if row is None:
-            if parents_present is not None and theirs.get("product_id") not in parents_present:
-                report.orphans.append(server_id)
-                continue
             inserts.append({"local_id": server_id, "server_id": server_id, "base": theirs, "etag": etags.get(server_id),
                             **theirs, **_server_values(spec, record)})
             touched.append(server_id)
