@@ -144,6 +144,7 @@ class ProductTableModel(QAbstractTableModel):
         self._generation = 0
         self.generation_installed = 0  # id lists swapped in so far (benchmarks and tests wait on it)
         self._reloading: asyncio.Future[None] | None = None
+        self._wanted: tuple[int, bool] | None = None
 
     # -- the id list -----------------------------------------------------------------------------
     def set_query(self, query: ProductQuery) -> asyncio.Future[None]:
@@ -152,10 +153,22 @@ class ProductTableModel(QAbstractTableModel):
 
     def reload(self, with_lookups: bool = True) -> asyncio.Future[None]:
         """Ask for a new id list (and, unless only the query changed, the names of categories, brands
-        and templates); the old rows stay on screen until the new list and its first page arrive."""
+        and templates); the old rows stay on screen until the new list and its first page arrive.
+
+        Queries never pile up on the reader thread: while one runs, newer requests coalesce into one
+        (the latest query wins). The returned future is done once the latest request is on screen."""
         self._generation += 1
-        self._reloading = asyncio.ensure_future(self._reload(self._generation, with_lookups))
+        lookups = with_lookups or (self._wanted is not None and self._wanted[1])
+        self._wanted = (self._generation, lookups)
+        if self._reloading is None or self._reloading.done():
+            self._reloading = asyncio.ensure_future(self._run_reloads())
         return self._reloading
+
+    async def _run_reloads(self) -> None:
+        while self._wanted is not None:
+            generation, with_lookups = self._wanted
+            self._wanted = None
+            await self._reload(generation, with_lookups)
 
     async def _reload(self, generation: int, with_lookups: bool) -> None:
         try:

@@ -59,6 +59,9 @@ def qloop(qapp: QApplication, qtbot: Any) -> Iterator[qasync.QEventLoop]:
     ]
     for widget in stray:
         widget.close()
+    # Leave no loop marked running: tests elsewhere in the run call asyncio.run(), which refuses
+    # to start inside a running loop.
+    asyncio.events._set_running_loop(None)
     assert not stray, f"test left windows open: {[type(w).__name__ for w in stray]}"
 
 

@@ -221,3 +221,21 @@ def test_copy_then_paste_through_the_system_clipboard(qloop, qtbot, catalog):
     categories = copy.read_blocking(lambda c: [c.execute(select(p.c.category_id).where(
         p.c.local_id == pid)).scalar() for pid in model.ids[0:3] + model.ids[10:13]])
     assert categories[:3] == categories[3:]
+
+
+def test_fast_typing_coalesces_queries_and_the_latest_wins(qloop, qtbot, catalog):
+    source, _copy, catalog_ids = catalog
+    model = _model(qtbot, source)
+    asked: list[str] = []
+    real = source.product_ids
+
+    async def counting(query):
+        asked.append(query.text)
+        return await real(query)
+
+    source.product_ids = counting
+    for typed in ("g", "gr", "gre", "gree", "green"):
+        done = model.set_query(ProductQuery(text=typed))
+    run_coroutine(qtbot, done)
+    assert asked == ["green"]  # typed faster than the loop turns: only the latest reaches the reader
+    assert model.ids == sorted(i for i in catalog_ids.products if int(i[-5:]) % 3 == 2)
