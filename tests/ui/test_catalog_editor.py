@@ -487,3 +487,45 @@ def test_variant_grid_paste_is_one_batch_and_one_undo(qloop, qtbot, catalog):
     _drain(qtbot, editor)
     assert {(_row(copy, schema.variants, v).price, _row(copy, schema.variants, v).currency) for v in ids} == {
         ("19.99", "EUR")}
+
+
+def test_typing_in_the_grid_edits_with_validation_as_you_type(qloop, qtbot, catalog):
+    from PySide6.QtWidgets import QLineEdit
+
+    source, copy, _ids = catalog
+    editor = _editor(qtbot, source)
+    grid = editor.grid
+    target = editor.products.ids[2]
+    grid.setFocus()
+    grid.setCurrentIndex(editor.index_of_product(target, COLUMN_BY_KEY["brand"]))
+    qtbot.keyClick(grid, Qt.Key.Key_F2)
+    cell = grid.findChild(QLineEdit, "cellEditor")
+    assert cell is not None and cell.text() == ("Acme", "Borealis", "Cobalt")[2 % 3]
+    cell.selectAll()
+    said: list[str] = []
+    editor.message.connect(said.append)
+    qtbot.keyClicks(cell, "Nobody")
+    assert "no brand named 'Nobody'" in said[-1]  # checked at every keystroke
+    assert cell.property("problem") and "border" in cell.styleSheet()
+    cell.selectAll()
+    qtbot.keyClicks(cell, "Acme")
+    assert cell.property("problem") == ""
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    _drain(qtbot, editor)
+    assert _row(copy, schema.products, target).brand_id == "brand-acme"
+
+    # Type over a title straight away (any key starts editing), Enter commits.
+    grid.setCurrentIndex(editor.index_of_product(target, COLUMN_BY_KEY["title"]))
+    qtbot.keyClick(grid, "T")
+    cell = next(e for e in grid.findChildren(QLineEdit, "cellEditor") if e.isVisible())
+    assert cell.text() == "T"
+    qtbot.keyClicks(cell, "yped title")
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    _drain(qtbot, editor)
+    assert _row(copy, schema.products, target).title == "Typed title"
+    assert editor.undo_stack.count() == 2
+    editor.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is editor)
+    qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the standard shortcut
+    _drain(qtbot, editor)
+    assert _row(copy, schema.products, target).title == _title(target)
