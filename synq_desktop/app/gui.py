@@ -178,7 +178,7 @@ class DesktopSession:
             if profile is not None and token:
                 await self._open_remote(profile, token)
                 return
-            await self._first_run()
+            await self._first_run(profile)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -194,10 +194,12 @@ class DesktopSession:
             self.exit_status = 1
             self.window.close()
 
-    async def _first_run(self) -> None:
+    async def _first_run(self, known: Profile | None = None) -> None:
         assert self.window is not None
         self.window.show_busy("Welcome")
         dialog = FirstRunDialog(self.window)
+        if known is not None:
+            dialog.prefill(known.base_url, known.tenant_id, known.org_id)
         await ask(dialog)
         choice, details = dialog.choice, dialog.details()
         dialog.deleteLater()
@@ -205,7 +207,7 @@ class DesktopSession:
             await self._open_sandbox()
         elif choice is FirstRunChoice.CONNECT:
             profile = Profile(
-                name=profile_name_for(details.base_url),
+                name=known.name if known is not None else profile_name_for(details.base_url),
                 base_url=details.base_url,
                 tenant_id=details.tenant_id,
                 org_id=details.org_id,

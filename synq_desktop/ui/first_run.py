@@ -91,6 +91,13 @@ class FirstRunDialog(QDialog):
             edit.textChanged.connect(self._revalidate)
         self._revalidate()
 
+    def prefill(self, base_url: str, tenant_id: str, org_id: str) -> None:
+        """A known profile whose token is gone: only the token is asked for."""
+        self.url.setText(base_url)
+        self.tenant.setText(tenant_id)
+        self.org.setText(org_id)
+        self.token.setFocus()
+
     def details(self) -> ServerDetails:
         return ServerDetails(
             base_url=self.url.text().strip().rstrip("/"),

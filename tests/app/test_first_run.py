@@ -97,3 +97,26 @@ def test_connect_to_a_server_saves_the_profile_without_the_token(qloop, qtbot, t
     session.window.close()
     qtbot.waitUntil(task.done, timeout=30_000)
     assert task.result() == 0
+
+
+def test_a_known_profile_without_a_token_asks_only_for_the_token(qloop, qtbot, tmp_path, monkeypatch, demo_creds):
+    from synq_desktop.app.profiles import Profile, remember_last, save_profile
+
+    monkeypatch.setenv("SYNQ_DESKTOP_HOME", str(tmp_path))
+    monkeypatch.delenv("SYNQ_TOKEN", raising=False)
+    monkeypatch.setattr("synq_desktop.app.gui.token_for", lambda profile: None)  # no keyring on this machine
+    save_profile(Profile("shop", demo_creds.url, demo_creds.tenant_id, demo_creds.org_id))
+    remember_last("shop")
+    session = DesktopSession(GuiOptions())
+    task = asyncio.ensure_future(session.run())
+    dialog = _dialog(qtbot, session)
+    assert (dialog.url.text(), dialog.tenant.text(), dialog.org.text()) == (
+        demo_creds.url, demo_creds.tenant_id, demo_creds.org_id)
+    assert not dialog.connect_button.isEnabled()
+    qtbot.keyClicks(dialog.token, demo_creds.token)
+    qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(session.ready.is_set, timeout=30_000)
+    assert last_profile_name() == "shop"
+    session.window.close()
+    qtbot.waitUntil(task.done, timeout=30_000)
+    assert task.result() == 0
