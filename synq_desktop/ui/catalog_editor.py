@@ -39,6 +39,7 @@ from synq_desktop.ui.cell_editor_delegate import ValidatingDelegate
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.edit_grid_view import EditGridView
 from synq_desktop.ui.find_replace import FIELDS, FindReplaceDialog, replaced
+from synq_desktop.ui.issues_panel import IssuesPanel
 from synq_desktop.ui.product_table_model import (
     COLUMNS as PRODUCT_COLUMNS,
 )
@@ -139,6 +140,8 @@ class CatalogEditor(QWidget):
         brands_layout.addWidget(self.brand_list, 1)
         brands_layout.addWidget(self.new_brand)
         self.side.addTab(brands_page, "&Brands")
+        self.issues = IssuesPanel(source, self)
+        self.side.addTab(self.issues, "&Issues")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("editorSplitter")
@@ -272,6 +275,7 @@ class CatalogEditor(QWidget):
         chosen = self.selected_product_ids()[:MAX_VARIANT_PRODUCTS]
         if chosen != self.variants.product_ids:
             self.variants.show_products(chosen)
+            self.issues.show_products(chosen)
 
     def _sync_status(self, status: SyncStatus) -> None:
         """After each sync the working copy holds the server's changes: show them."""
@@ -287,6 +291,7 @@ class CatalogEditor(QWidget):
     def _after_write(self) -> None:
         if self.writes.outstanding == 0:
             self.sync_bar.refresh_counts()
+            self.issues.show_products(self.variants.product_ids)  # findings follow the edits
 
     def set_read_only(self, read_only: bool) -> None:
         """A VIEWER's copy: nothing editable, nothing draggable, no new-variant row."""

@@ -133,6 +133,19 @@ class OperationRow:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueRow:
+    """One validation problem of a product or one of its variants: found here as you edit, or
+    reported by the server's /validation."""
+
+    entity_type: str
+    entity_id: str
+    label: str
+    severity: str  # ERROR or WARNING
+    message: str
+    found_by: str  # "this copy" or "server"
+
+
+@dataclass(frozen=True, slots=True)
 class SavedViewRow:
     """A named grid setup: filters (category_id, text), visible columns in order, and the sort."""
 
@@ -171,6 +184,7 @@ class CatalogSource(Protocol):
     # outbox and conflicts
     async def outbox_summary(self) -> OutboxSummary: ...
     async def conflicts(self) -> list[ConflictRow]: ...
+    async def issues_of(self, product_ids: Sequence[str]) -> list[IssueRow]: ...
     async def saved_views(self) -> list[SavedViewRow]: ...
     async def save_view(self, name: str, filters: Mapping[str, object], columns: Sequence[str],
                         sort: Mapping[str, object]) -> int: ...

@@ -20,6 +20,7 @@ from synq_desktop.ui.catalog_source import (
     CategoryNode,
     ConflictRow,
     FieldChange,
+    IssueRow,
     NamedRecord,
     OperationRow,
     OutboxSummary,
@@ -147,6 +148,24 @@ def _operations(connection: Connection) -> list[OperationRow]:
     ]
 
 
+def _issues_of(connection: Connection, product_ids: Sequence[str]) -> list[IssueRow]:
+    found: list[IssueRow] = []
+    products = {r["local_id"]: r for r in queries.product_rows(connection, product_ids)}
+    variant_ids = queries.variant_ids(connection, product_ids, sort="sku")
+    variants = {r["local_id"]: r for r in queries.variant_rows(connection, variant_ids)}
+    records = [("product", pid, r["title"] or "(no title)", r) for pid, r in products.items()]
+    records += [("variant", vid, r["sku"] or "(no SKU)", r) for vid, r in variants.items()]
+    for entity_type, entity_id, label, row in records:
+        for issue in row["issues"] or []:
+            if isinstance(issue, Mapping):
+                found.append(IssueRow(entity_type, entity_id, label, str(issue.get("severity", "")),
+                                      str(issue.get("message", "")), "this copy"))
+        for issue in queries.validation_issues(connection, entity_id):
+            found.append(IssueRow(entity_type, entity_id, label, str(issue.get("severity") or ""),
+                                  str(issue.get("message") or ""), "server"))
+    return found
+
+
 def _batch(changes: Sequence[FieldChange], entity_type: EntityType) -> list[edits.Edit]:
     by_id: dict[str, dict[str, object]] = {}
     for change in changes:
@@ -225,6 +244,9 @@ class StoreCatalogSource:
 
     async def conflicts(self) -> list[ConflictRow]:
         return await self.copy.read(_conflicts, doing="reading conflicts")
+
+    async def issues_of(self, product_ids: Sequence[str]) -> list[IssueRow]:
+        return await self.copy.read(_issues_of, list(product_ids), doing="reading validation issues")
 
     async def saved_views(self) -> list[SavedViewRow]:
         views = await self.copy.read(queries.saved_views, "product", doing="reading saved views")

@@ -529,3 +529,17 @@ def test_typing_in_the_grid_edits_with_validation_as_you_type(qloop, qtbot, cata
     qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the standard shortcut
     _drain(qtbot, editor)
     assert _row(copy, schema.products, target).title == _title(target)
+
+
+def test_issues_tab_shows_findings_as_edits_make_them(qloop, qtbot, catalog):
+    source, _copy, _ids = catalog
+    editor = _editor(qtbot, source)
+    target = editor.products.ids[0]
+    editor.grid.select_block(0, 0, 0, 0)
+    qtbot.waitUntil(lambda: editor.issues.topLevelItemCount() == 0 and editor.variants.product_ids == [target])
+    editor.products.setData(editor.index_of_product(target, COLUMN_BY_KEY["title"]), "")
+    qtbot.waitUntil(lambda: any(i.message == "The product has no title." for i in editor.issues.issues))
+    found = next(i for i in editor.issues.issues if i.message == "The product has no title.")
+    assert (found.entity_id, found.severity, found.found_by) == (target, "ERROR", "this copy")
+    # The grid's badge says so too, once the row is refetched.
+    qtbot.waitUntil(lambda: editor.products.index(0, COLUMN_BY_KEY["issue_level"]).data() == "✖ error")
