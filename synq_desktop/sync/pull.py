@@ -109,15 +109,84 @@ def keep_conflicts_open(connection: Connection, entity_type: EntityType, local_i
         outbox.refresh_sync_state(connection, entity_type, local_ids)
 
 
-def _write_page(connection: Connection, entity_type: EntityType, records: list[dict[str, Any]],
-                etags: dict[str, str], list_name: str, watermark: bool) -> store_pull.PullReport:
-    report = store_pull.upsert_server_records(connection, entity_type, records, etags)
-    keep_conflicts_open(connection, entity_type, list(report.merged))
-    if watermark and report.max_updated_at:
+def _write_pages(connection: Connection, entity_type: EntityType,
+                 pages: list[tuple[list[dict[str, Any]], list[str]]], list_name: str, watermark: bool,
+                 scanning: bool) -> list[store_pull.PullReport]:
+    """Pulled pages in one transaction: records, the ids a scan saw, the watermark (the largest server
+    `updated_at` of the batch: lists from `updated_since` come oldest change first)."""
+    reports = []
+    newest: str | None = None
+    for records, page_ids in pages:
+        report = store_pull.upsert_server_records(connection, entity_type, records)
+        keep_conflicts_open(connection, entity_type, list(report.merged))
+        reports.append(report)
+        if scanning and page_ids:
+            sync_meta.record_scan_page(connection, list_name, page_ids, 0)
+        if report.max_updated_at and (newest is None or (normalize_time(report.max_updated_at) or "")
+                                      > (normalize_time(newest) or "")):
+            newest = report.max_updated_at
+    if watermark and newest:
         current = sync_meta.list_state(connection, list_name).updated_since
-        if current is None or (normalize_time(report.max_updated_at) or "") > (normalize_time(current) or ""):
-            sync_meta.set_watermark(connection, list_name, report.max_updated_at)
-    return report
+        if current is None or (normalize_time(newest) or "") > (normalize_time(current) or ""):
+            sync_meta.set_watermark(connection, list_name, newest)
+    return reports
+
+
+class PageWriter:
+    """Writes pulled pages behind the reads: pages that arrive while one transaction commits go together in
+    the next (the fsync of `synchronous=FULL` is paid per group, not per page), at most `max_queued` pages
+    wait in memory. The watermark goes with each transaction, so a kill loses only pages not yet committed:
+    at concurrency 1 (`max_queued` 1) the reader waits for each commit, so at most one page is read again;
+    at concurrency c, up to 2c pages read ahead may be read again."""
+
+    def __init__(self, wc: WorkingCopy, spec: ListSpec, watermark: bool, scanning: bool,
+                 on_commit: Callable[[], None], max_queued: int = 16) -> None:
+        self.wc = wc
+        self.spec = spec
+        self.watermark = watermark
+        self.scanning = scanning
+        self.on_commit = on_commit
+        self.reports: list[store_pull.PullReport] = []
+        self.orphan_records: list[dict[str, Any]] = []
+        self._pending: list[tuple[list[dict[str, Any]], list[str]]] = []
+        self._space = asyncio.Semaphore(max_queued)
+        self._task: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+
+    async def put(self, records: list[dict[str, Any]], page_ids: list[str]) -> None:
+        if self._error is not None:
+            raise self._error
+        await self._space.acquire()
+        self._pending.append((records, page_ids))
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._drain())
+
+    async def _drain(self) -> None:
+        while self._pending and self._error is None:
+            batch, self._pending = self._pending, []
+            try:
+                reports = await self.wc.write(_write_pages, self.spec.entity_type, batch, self.spec.name,
+                                              self.watermark, self.scanning, doing=f"saving pulled {self.spec.name}")
+            except BaseException as exc:  # noqa: BLE001 - raised to the reader by put() or close()
+                self._error = exc
+                self._pending.clear()
+            else:
+                self.reports.extend(reports)
+                for (records, _), report in zip(batch, reports, strict=True):
+                    if report.orphans:
+                        wanted = set(report.orphans)
+                        self.orphan_records += [r for r in records if str(r["id"]) in wanted]
+                crashpoints.reach(crashpoints.AFTER_PAGE_COMMIT)
+                self.on_commit()
+            for _ in batch:
+                self._space.release()
+
+    async def close(self) -> list[store_pull.PullReport]:
+        while self._task is not None and not self._task.done():
+            await self._task
+        if self._error is not None:
+            raise self._error
+        return self.reports
 
 
 def _local_stamps(connection: Connection, entity_type: EntityType, server_ids: list[str]) -> dict[str, str | None]:
@@ -195,28 +264,29 @@ class Puller:
             not incremental_server or state.updated_since is None or pull_scan)
         if scanning_in_pull:
             await self.wc.write(_start_pull_scan, spec.name, restart=not pull_scan)
-        written = 0
         read = 0
         phase = f"pull:{spec.name}"
         self.hub.emit(phase, 0, None)
-        async for page in paginator.pages():
-            self.cancel.check()
-            records = [record_calls.dump(r) for r in page]
-            read += len(records)
-            page_ids = [str(r["id"]) for r in records]
-            if spec.entity_type == E.PRODUCT:
-                records = await self._full_products(records)
-            etags: dict[str, str] = {}
-            report = await self.wc.write(_write_page, spec.entity_type, records, etags, spec.name,
-                                         paginator.incremental, doing=f"saving pulled {spec.name}")
-            if report.orphans:
-                report = await self._adopt_orphans(spec, records, report)
-            if scanning_in_pull:
-                await self.wc.write(_scan_page, spec.name, page_ids, None)
-            crashpoints.reach(crashpoints.AFTER_PAGE_COMMIT)
-            written += report.written
-            self.result.conflicts += len(report.conflicts)
-            self.hub.emit(phase, read, paginator.total)
+        writer = PageWriter(self.wc, spec, False, scanning_in_pull,
+                            lambda: self.hub.emit(phase, read, paginator.total),
+                            max_queued=1 if self.concurrency == 1 else 2 * self.concurrency)
+        try:
+            async for page in paginator.pages():
+                self.cancel.check()
+                records = [record_calls.dump(r) for r in page]
+                read += len(records)
+                page_ids = [str(r["id"]) for r in records]
+                if spec.entity_type == E.PRODUCT:
+                    records = await self._full_products(records)
+                writer.watermark = paginator.incremental  # known once the first page was asked for
+                await writer.put(records, page_ids)
+        finally:
+            reports = await writer.close()
+        written = sum(report.written for report in reports)
+        self.result.conflicts += sum(len(report.conflicts) for report in reports)
+        orphans = {orphan for report in reports for orphan in report.orphans}
+        if orphans:
+            written += await self._adopt_orphans(spec, [r for r in writer.orphan_records if str(r["id"]) in orphans])
         self.result.pulled[spec.name] = written
         await self.wc.write(sync_meta.set_truncated, spec.name, paginator.truncated)
         if paginator.truncated:
@@ -253,23 +323,18 @@ class Puller:
         return [by_id.get(str(r["id"]), r) if str(r["id"]) in summary_ids else r for r in records
                 if str(r["id"]) not in summary_ids or str(r["id"]) in by_id]
 
-    async def _adopt_orphans(self, spec: ListSpec, records: list[dict[str, Any]],
-                             report: store_pull.PullReport) -> store_pull.PullReport:
+    async def _adopt_orphans(self, spec: ListSpec, records: list[dict[str, Any]]) -> int:
         """Variants whose product arrived after the products list was read: fetch those products first."""
-        orphans = set(report.orphans)
-        parents = {str(r.get("product_id")) for r in records if str(r["id"]) in orphans and r.get("product_id")}
+        parents = {str(r.get("product_id")) for r in records if r.get("product_id")}
         for product_id in parents:
             product, etag = await record_calls.fetch(self.client, E.PRODUCT, product_id)
             if product is not None:
                 await self.wc.write(store_pull.upsert_server_records, E.PRODUCT, [product],
                                     {product_id: etag} if etag else None)
-        again = [r for r in records if str(r["id"]) in orphans]
-        second = await self.wc.write(_write_page, spec.entity_type, again, {}, spec.name, False)
-        report.inserted += second.inserted
-        report.updated += second.updated
-        if second.orphans:
-            log.warning("%d %s have no product on the server; not kept", len(second.orphans), spec.name)
-        return report
+        again = await self.wc.write(_write_pages, spec.entity_type, [(records, [])], spec.name, False, False)
+        if again[0].orphans:
+            log.warning("%d %s have no product on the server; not kept", len(again[0].orphans), spec.name)
+        return again[0].written
 
     async def _scan(self, spec: ListSpec) -> None:
         """A complete `fields=summary` read (resumable by its cursor), then deletions confirmed."""
