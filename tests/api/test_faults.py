@@ -79,12 +79,16 @@ async def test_throttling_honours_retry_after(ext_server: Server, ext_client: Sy
 
 
 async def test_throttle_longer_than_the_budget_is_raised(ext_server: Server) -> None:
+    since = ext_server.last_seq()
     ext_server.sandbox.set_faults(throttle_burst=5, retry_after_s=30, paths="/stats$")
     async with ext_server.client(retry=RetryPolicy(max_seconds=5.0)) as client:
         started = time.monotonic()
         with pytest.raises(ThrottledError) as throttled:
             await client.get_stats()
-    assert throttled.value.retry_after == 30 and time.monotonic() - started < 4
+    assert throttled.value.retry_after == 30
+    # One attempt, and raised at once: a wait of 30 s cannot fit a 5 s budget, so the client does not start it.
+    assert [e["status"] for e in calls(ext_server, since, "GET", "/stats")] == [429]
+    assert time.monotonic() - started < 30, "the client waited out a Retry-After its budget cannot hold"
 
 
 async def test_lost_create_answer_is_outcome_unknown_and_replays_safely(

@@ -2,7 +2,6 @@
 it says (checked with the shared validation rules of synq_desktop.domain.validation)."""
 from __future__ import annotations
 
-import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -250,10 +249,13 @@ def test_counts_match_the_lists(catalog):
     assert counts["products"] == 300 and counts["variants"] == len(catalog.variants)
 
 
-def test_ten_thousand_products_in_well_under_two_seconds():
-    # CPU time, not wall time: the test machine is shared, and waiting for a core is not the generator's cost.
-    started = time.process_time()
+def test_ten_thousand_products_hold_together():
+    # How fast this is generated is bench/sandbox_parts.py's business (target: under 2 CPU seconds).
     cat = generate_catalog(10_000, seed=2)
-    elapsed = time.process_time() - started
     assert len(cat.products) == 10_000 and len(cat.variants) > 20_000
-    assert elapsed < 2.0, f"{elapsed:.2f}s"
+    assert len({p["id"] for p in cat.products}) == 10_000
+    assert len({v["id"] for v in cat.variants}) == len(cat.variants)
+    per_product = Counter(v["product_id"] for v in cat.variants)
+    product_ids = {p["id"] for p in cat.products}
+    assert set(per_product) <= product_ids and max(per_product.values()) <= 8
+    assert len(product_ids - set(per_product)) <= 100, "only the deliberate NO_VARIANTS products lack variants"

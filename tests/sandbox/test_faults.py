@@ -201,9 +201,10 @@ def test_latency_delays_every_api_request(srv):
         started = time.perf_counter()
         assert client.get("/api/items").status_code == 200
         assert time.perf_counter() - started >= 0.6
-        started = time.perf_counter()
-        assert client.get("/_admin/ping").status_code == 200
-        assert time.perf_counter() - started < 0.4, "admin routes are never delayed"
+        # Admin routes are never delayed: under a minute of latency one still answers within the
+        # client's deadline (a delayed one would time out).
+        srv.injector.configure(FaultConfig(latency_ms=60_000))
+        assert client.get("/_admin/ping", timeout=20).status_code == 200
 
 
 def test_error_rate_answers_before_the_app_runs(srv):
@@ -321,8 +322,9 @@ def test_request_log_is_thread_safe():
     assert seqs == list(range(1, 8001))
 
 
-def test_request_log_reads_fast_and_stays_small():
-    """100,000 entries (the agreed bound) must stay cheap: a `since` read touches only the tail."""
+def test_request_log_stays_small_and_a_tail_read_copies_only_the_tail():
+    """100,000 entries (the agreed bound) must stay cheap: a `since` read builds only the tail's entries
+    (its speed is bench/sandbox_parts.py's business)."""
     import tracemalloc
 
     tracemalloc.start()
@@ -333,11 +335,13 @@ def test_request_log_reads_fast_and_stays_small():
     size, _peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert size < 60_000_000, f"{size / 1e6:.0f} MB"
-    started = time.process_time()
+    tracemalloc.start()
     tail = log.entries(since=99_995)
+    _size, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     assert [e["seq"] for e in tail] == [99_996, 99_997, 99_998, 99_999, 100_000]
     assert tail[0]["time"] == "2025-11-27T03:45:44.500000Z"
-    assert time.process_time() - started < 0.05
+    assert peak < 100_000, f"a tail read allocated {peak} bytes: it copied more than the tail"
 
 
 def test_a_spent_throttle_burst_is_not_rearmed_by_another_change():

@@ -74,14 +74,13 @@ def test_odd_names_still_render():
         assert is_image(render_png(name, 16, 16)) == "png"
 
 
-def test_render_is_fast():
-    import time
-
+def test_renders_are_cached():
+    # The cost of one render is bench/sandbox_parts.py's business (target: under 50 ms).
     render_png.cache_clear()
-    started = time.process_time()
-    for n in range(40):
-        render_png(f"speed-{n}")
-    assert (time.process_time() - started) / 40 < 0.05
+    first = render_png("cached-name")
+    assert render_png("cached-name") is first
+    info = render_png.cache_info()
+    assert info.hits == 1 and info.misses == 1
 
 
 @pytest.mark.parametrize("data,kind", [

@@ -32,7 +32,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 POSITIVE_EXAMPLES = 12
 NEGATIVE_EXAMPLES = 6
 DOCS_ONLY_EXAMPLES = (5, 3)
-BUDGET_SECONDS = 240
 
 
 def _run_operation(operation, mode: GenerationMode, examples: int, base_url: str, headers: dict) -> str | None:
@@ -60,14 +59,12 @@ def _run_all(running, positive: int, negative: int, minimum_operations: int) -> 
     schema = schemathesis.openapi.from_url(running.url + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= minimum_operations, "every route of API.md is in the schema"
-    started = time.monotonic()
     failures: dict[str, str] = {}
     for operation in operations:
         for mode, examples in ((GenerationMode.POSITIVE, positive), (GenerationMode.NEGATIVE, negative)):
             failure = _run_operation(operation, mode, examples, running.url, creds.headers)
             if failure is not None:
                 failures[f"{operation.label} [{mode.value}]"] = failure
-        assert time.monotonic() - started < BUDGET_SECONDS, "schemathesis run over its time budget"
     report = "\n\n".join(f"{label}:\n{text}" for label, text in sorted(failures.items()))
     assert not failures, f"{len(failures)} operation(s) failed:\n{report}"
 
