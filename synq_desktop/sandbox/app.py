@@ -20,6 +20,7 @@ from synq_desktop.sandbox.clock import MonotonicClock
 from synq_desktop.sandbox.db import Store
 from synq_desktop.sandbox.errors import install_error_handlers
 from synq_desktop.sandbox.idempotency import IdempotencyMiddleware
+from synq_desktop.sandbox.json_bodies import JsonBodiesMiddleware
 from synq_desktop.sandbox.ratelimit import RateLimiter
 from synq_desktop.sandbox.runtime import SandboxRuntime
 from synq_desktop.sandbox.settings import SandboxSettings
@@ -78,6 +79,7 @@ def create_app(settings: SandboxSettings, runtime: SandboxRuntime | None = None)
     app.include_router(routes_admin.build_router(), include_in_schema=False)
 
     # Starlette wraps in reverse order of adding: the last added is the outermost.
+    app.add_middleware(JsonBodiesMiddleware)
     app.add_middleware(IdempotencyMiddleware, runtime=runtime)
     app.add_middleware(BodyLimitMiddleware)
     # INTEGRATION POINT (requestlog.py, faults.py, owned by the fault-injection engineer): added in

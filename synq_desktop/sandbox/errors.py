@@ -95,6 +95,20 @@ def _readable(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "that"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -105,6 +119,13 @@ def install_error_handlers(app: FastAPI) -> None:
         details = exc.errors()
         if any(error.get("type") == "json_invalid" for error in details):
             return error_response(400, "The body is not valid JSON.")
+        whole_body = next((error for error in details if tuple(error.get("loc", ())) == ("body",)), None)
+        if whole_body is not None:  # no body, or JSON that is not an object: say so, not pydantic's words
+            if whole_body.get("type") == "missing":
+                message = "The body is empty: send a JSON object."
+            else:
+                message = f"The body must be a JSON object, not {_json_kind(whole_body.get('input'))}."
+            return error_response(400, message, [{"field": "body", "message": message}])
         errors = [{"field": _field_of(error.get("loc", ())), "message": _readable(error)} for error in details]
         summary = "; ".join(f"{item['field']}: {item['message']}" for item in errors[:5])
         return error_response(400, f"Invalid input: {summary}", errors)
@@ -114,6 +135,8 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404 and message == "Not Found":
             message = "no such route"
+        elif exc.status_code == 400 and message == "There was an error parsing the body":
+            message = "The body is not valid JSON."  # FastAPI's words for bytes that are not text at all
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

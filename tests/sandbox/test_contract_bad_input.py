@@ -38,7 +38,26 @@ def api(creds):
 def test_malformed_json_is_400(api, route):
     for raw in (b"{", b"{'title': 'x'}", b"not json", b"\xff\xfe\x00", b'{"title": "x",}', b"[1, 2"):
         answer = api.post(route, content=raw, headers={"Content-Type": "application/json"})
-        assert_error_shape(answer, 400)
+        assert assert_error_shape(answer, 400)["error"] == "The body is not valid JSON.", raw
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_body_is_json_whatever_its_content_type_says(api, content_type):
+    """`curl -d '{bad'` labels the body as a form: the answer still says what is wrong with it."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    bad = api.post("/products", content=b"{bad", headers=headers)
+    assert assert_error_shape(bad, 400)["error"] == "The body is not valid JSON."
+    good = api.post("/products", content=b'{"title": "Labelled oddly"}', headers=headers)
+    assert good.status_code == 201 and good.json()["title"] == "Labelled oddly"
+
+
+@pytest.mark.parametrize("raw,kind", [(b"[1]", "an array"), (b'"x"', "a string"), (b"null", "null"),
+                                      (b"3", "a number"), (b"true", "a boolean")])
+def test_json_that_is_not_an_object_is_named(api, raw, kind):
+    answer = api.post("/brands", content=raw, headers={"Content-Type": "application/json"})
+    body = assert_error_shape(answer, 400)
+    assert body["error"] == f"The body must be a JSON object, not {kind}."
+    assert body["errors"] == [{"field": "body", "message": body["error"]}]
 
 
 def test_malformed_json_on_put(api):
@@ -152,9 +171,12 @@ def test_bad_query_filters(api):
 
 def test_wrong_content_type_and_empty_bodies(api):
     answer = api.post("/products", content=b"title=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert_error_shape(answer, (400, 415))
-    assert_error_shape(api.post("/products", content=b"", headers={"Content-Type": "application/json"}), 400)
+    assert assert_error_shape(answer, 400)["error"] == "The body is not valid JSON."
+    for headers in ({"Content-Type": "application/json"}, {}):
+        empty = api.post("/products", content=b"", headers=headers)
+        assert assert_error_shape(empty, 400)["error"] == "The body is empty: send a JSON object."
     assert_error_shape(api.post("/products", content=b"null", headers={"Content-Type": "application/json"}), 400)
+    assert api.post("/export", content=b"", headers={"Content-Type": "text/plain"}).status_code == 202
 
 
 def test_unknown_routes_and_methods_answer_json_errors(api):
