@@ -51,6 +51,13 @@ def _check_slug_free(session: Session, model: type, caller: Caller, slug: str, s
         raise _taken(f"The slug {slug!r} is taken.", "slug")
 
 
+def _check_brand_name_free(session: Session, caller: Caller, name: str, skip_id: str | None = None) -> None:
+    """A brand's name is its natural key (API.md: an uncertain create is found again by it), so it is unique."""
+    found = session.scalar(select(db.Brand.id).where(db.Brand.tenant_id == caller.tenant_id, db.Brand.name == name))
+    if found is not None and found != skip_id:
+        raise _taken(f"A brand named {name!r} already exists.", "name")
+
+
 def _check_ids(session: Session, model: type, caller: Caller, ids: list[str], field: str) -> None:
     if not ids:
         return
@@ -138,6 +145,7 @@ def build_router(ext: bool) -> APIRouter:
         runtime = runtime_of(request)
         logo = body.logo_url if "logo_url" in body.model_fields_set else body.logoUrl
         with runtime.store.session() as session:
+            _check_brand_name_free(session, caller, body.name)
             now = runtime.clock.now()
             row = db.Brand(id=str(uuid.uuid4()), tenant_id=caller.tenant_id, org_id=caller.org_id, name=body.name,
                            description=body.description, logo_url=logo, created_at=now, updated_at=now)
@@ -270,6 +278,8 @@ def build_router(ext: bool) -> APIRouter:
             raise bad_input("name cannot be cleared.", "name")
         with runtime.store.session() as session:
             row = edit_guard(request, session, db.Brand, caller, brand_id, "brand")
+            if "name" in sent:
+                _check_brand_name_free(session, caller, sent["name"], skip_id=row.id)
             changes = _apply(row, sent)
             if changes:
                 row.updated_at = runtime.clock.now()

@@ -149,8 +149,8 @@ def test_idempotency_key_replays_the_first_answer(creds, path, body):
         mismatch = api.post(path, json={**body, "name": "Other", "title": "Other", "url": "https://x.example/o.png"},
                             headers={"Idempotency-Key": key})
         assert mismatch.status_code == 400 and mismatch.json()["error"]
-        other_key = api.post(path, json={**body, "slug": "once-2"} if path == "/categories" else body,
-                             headers={"Idempotency-Key": str(uuid.uuid4())})
+        natural_key = {"/categories": {"slug": "once-2"}, "/brands": {"name": "Once 2"}}.get(path, {})
+        other_key = api.post(path, json={**body, **natural_key}, headers={"Idempotency-Key": str(uuid.uuid4())})
         assert other_key.status_code in (200, 201) and other_key.json()["id"] != first.json()["id"]
 
 

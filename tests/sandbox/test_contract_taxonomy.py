@@ -93,6 +93,24 @@ def test_brands(api):
     assert api.post("/brands", json={"description": "no name"}).status_code == 400
 
 
+def test_a_brand_name_is_taken_once(api, sandbox):
+    """The name is a brand's natural key (API.md: how an uncertain create is found again): 409 when taken."""
+    first = api.post("/brands", json={"name": "Acme"}).json()
+    again = api.post("/brands", json={"name": "Acme", "description": "a second Acme"})
+    assert again.status_code == 409 and again.json()["error"] == "A brand named 'Acme' already exists."
+    assert again.json()["errors"] == [{"field": "name", "message": "taken"}]
+    other = api.post("/brands", json={"name": "Acme Tools"}).json()
+    clash = api.put(f"/brands/{other['id']}", json={"name": "Acme"})
+    assert clash.status_code == 409 and "Acme" in clash.json()["error"]
+    assert api.put(f"/brands/{first['id']}", json={"name": "Acme", "description": "same name"}).status_code == 200
+    assert [b["name"] for b in api.get("/brands").json()] == ["Acme", "Acme Tools"]
+    stranger = sandbox.mint("ADMIN")
+    with stranger.client() as elsewhere:
+        assert elsewhere.post("/brands", json={"name": "Acme"}).status_code == 201, "unique per tenant only"
+    assert api.delete(f"/brands/{first['id']}").status_code == 204
+    assert api.post("/brands", json={"name": "Acme"}).status_code == 201, "a deleted brand frees its name"
+
+
 def test_demo_brand_logos_are_absolute_and_served(demo_creds):
     import httpx
 
