@@ -76,6 +76,8 @@ class CatalogEditor(QWidget):
         self.variants = VariantTableModel(source, self.writes, self)
         self.variants.undo_stack = self.undo_stack
         self._tasks: set[asyncio.Future[object]] = set()
+        self._current_category: str | None = None  # what the grid is filtered to (None: all products)
+        self._expanded: set[str] | None = None  # expanded categories, kept across tree rebuilds
 
         self.search = QLineEdit(self)
         self.search.setObjectName("search")
@@ -201,13 +203,14 @@ class CatalogEditor(QWidget):
 
     def _wire(self) -> None:
         self.search.textChanged.connect(lambda _t: self._query_changed())
-        self.tree.selectionModel().currentChanged.connect(lambda *_: self._query_changed())
+        self.tree.selectionModel().currentChanged.connect(self._category_changed)
         self.grid.selectionModel().selectionChanged.connect(self._products_selected)
         self.products.ids_changed.connect(self._products_selected)
         self.new_product_button.clicked.connect(lambda: self._spawn(self.new_product()))
         self.views.chosen.connect(self.apply_view)
         self.save_view_button.clicked.connect(lambda: self._spawn(self.save_view()))
         self.categories.products_dropped.connect(self.assign_products)
+        self.categories.modelAboutToBeReset.connect(self._remember_expanded)
         self.categories.loaded.connect(self._tree_loaded)
         self.grid.delete_requested.connect(lambda rows: self._spawn(self.delete_products(rows)))
         self.variant_grid.delete_requested.connect(lambda rows: self._spawn(self.discard_variants(rows)))
@@ -244,17 +247,47 @@ class CatalogEditor(QWidget):
         await self.sync_bar.refresh_counts()
 
     def _tree_loaded(self) -> None:
+        """The tree was rebuilt (a move, a rename, a sync): select the same category again, or
+        "All products" when it is gone, so the grid's filter does not change under the user."""
         self.products.lookups.categories = self.categories.names()  # renames show in pasted-name matching
-        self.tree.expandToDepth(1)
-        current = self.tree.currentIndex()
+        if self._expanded is None:
+            self.tree.expandToDepth(1)
+        else:
+            self.tree.expand(self.categories.index(0, 0))
+            for category_id in self._expanded:
+                index = self.categories.index_of(category_id)
+                if index.isValid():
+                    self.tree.expand(index)
+        index = self.categories.index_of(self._current_category)
+        if not index.isValid():
+            self._current_category = None
+            index = self.categories.index(0, 0)
+        self.tree.setCurrentIndex(index)
+        self._query_changed()
+
+    def _remember_expanded(self) -> None:
+        expanded: set[str] = set()
+        stack = [self.categories.index(0, 0)] if self.categories.rowCount() else []
+        while stack:
+            index = stack.pop()
+            if not self.tree.isExpanded(index):
+                continue
+            category_id = self.categories.category_id(index)
+            if category_id is not None:
+                expanded.add(category_id)
+            stack.extend(self.categories.index(r, 0, index) for r in range(self.categories.rowCount(index)))
+        self._expanded = expanded if self._expanded is not None or expanded else None
+
+    def _category_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
-            self.tree.setCurrentIndex(self.categories.index(0, 0))
+            return  # the tree is being rebuilt; _tree_loaded restores the selection
+        self._current_category = self.categories.category_id(current)
+        self._query_changed()
 
     def current_query(self) -> ProductQuery:
-        category_id = self.categories.category_id(self.tree.currentIndex())
         return dataclasses.replace(
             self.products.query,
-            category_id=category_id,
+            category_id=self._current_category,
             text=self.search.text(),
         )
 
@@ -406,7 +439,7 @@ class CatalogEditor(QWidget):
         return len(changes)
 
     async def new_product(self) -> str | None:
-        category_id = self.categories.category_id(self.tree.currentIndex())
+        category_id = self._current_category
         fields: dict[str, object] = {"title": "New product", "status": "DRAFT"}
         if category_id is not None:
             fields["category_id"] = category_id

@@ -543,3 +543,43 @@ def test_issues_tab_shows_findings_as_edits_make_them(qloop, qtbot, catalog):
     assert (found.entity_id, found.severity, found.found_by) == (target, "ERROR", "this copy")
     # The grid's badge says so too, once the row is refetched.
     qtbot.waitUntil(lambda: editor.products.index(0, COLUMN_BY_KEY["issue_level"]).data() == "✖ error")
+
+
+def test_new_product_lands_in_the_selected_category_ready_to_type_its_title(qloop, qtbot, catalog):
+    from PySide6.QtWidgets import QLineEdit
+
+    source, copy, ids = catalog
+    editor = _editor(qtbot, source)
+    editor.tree.setCurrentIndex(_tree_index(editor, ids.categories["knives"]))
+    qtbot.waitUntil(lambda: editor.products.rowCount() == 12)
+    task = editor._spawn(editor.new_product())
+    qtbot.waitUntil(task.done)
+    new_id = task.result()
+    assert new_id in editor.products.ids and editor.products.rowCount() == 13
+    row = _row(copy, schema.products, new_id)
+    assert (row.title, row.status, row.category_id, row.server_id) == ("New product", "DRAFT", "cat-knives", None)
+    assert [k for k, _p, _s in _ops(copy, new_id)] == ["create"]
+    cell = next(e for e in editor.grid.findChildren(QLineEdit, "cellEditor") if e.isVisible())
+    cell.selectAll()
+    qtbot.keyClicks(cell, "Santoku knife")
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    _drain(qtbot, editor)
+    assert _row(copy, schema.products, new_id).title == "Santoku knife"
+    # Still one create in the outbox: the title edit coalesced into it.
+    assert [(k, p.get("title")) for k, p, _s in _ops(copy, new_id)] == [("create", "Santoku knife")]
+    assert editor.categories.total_products("cat-knives") == 13
+
+
+def test_tree_rebuilds_keep_the_selected_category_and_expansion(qloop, qtbot, catalog):
+    source, _copy, ids = catalog
+    editor = _editor(qtbot, source)
+    kitchen = _tree_index(editor, ids.categories["kitchen"])
+    editor.tree.expand(kitchen)
+    editor.tree.setCurrentIndex(_tree_index(editor, ids.categories["knives"]))
+    qtbot.waitUntil(lambda: editor.products.rowCount() == 12)
+    assert editor.categories.setData(_tree_index(editor, ids.categories["knives"]), "Blades")
+    _drain(qtbot, editor)
+    qtbot.waitUntil(lambda: _tree_index(editor, "cat-knives").data() == "Blades")
+    assert editor.categories.category_id(editor.tree.currentIndex()) == "cat-knives"
+    assert editor.tree.isExpanded(_tree_index(editor, "cat-kitchen"))
+    assert editor.products.rowCount() == 12
