@@ -2,7 +2,8 @@
 
 ONE `qasync.QEventLoop(qapp, already_running=True)` serves the whole pytest run: tests wait with
 qtbot (nested Qt loops run the coroutines). Each test re-marks it as the running loop (an earlier
-`run_until_complete` clears the mark) and at teardown cancels the tasks it left and waits for them.
+`run_until_complete` clears the mark) and at teardown cancels the tasks it left, waits for them, and
+clears the mark again (so other tests' `asyncio.run()` still works).
 `loop.stop()` is never called: it would `QApplication.exit()` and break every later `waitSignal`.
 """
 from __future__ import annotations
