@@ -1,4 +1,5 @@
 """Media assets: list and attach (documented), edit, delete and upload (EXT)."""
+import hashlib
 import uuid
 from typing import Annotated
 
@@ -85,10 +86,15 @@ def build_router(ext: bool) -> APIRouter:
         kind = images.is_image(data)
         if kind is None:
             raise bad_input("The file is not an image (PNG, JPEG, GIF or WebP).", "file")
-        name = f"{uuid.uuid4()}.{images.IMAGE_EXTENSIONS[kind]}"
+        # Named by the tenant and the content: an upload retried after a lost answer (multipart bodies
+        # are not matched by Idempotency-Key: their boundary changes per attempt) gives the same URL and
+        # stores nothing new.
+        digest = hashlib.sha256(caller.tenant_id.encode() + b"\0" + data).hexdigest()[:32]
+        name = f"{digest}.{images.IMAGE_EXTENSIONS[kind]}"
         folder = runtime.files_dir / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
+        if not (folder / name).exists():
+            (folder / name).write_bytes(data)
         return JSONResponse({"url": base_url(request).rstrip("/") + f"/files/uploads/{name}"}, 201)
 
     @router.get("/media/{media_id}", response_model=MediaOut, tags=["media"])

@@ -82,6 +82,12 @@ def test_upload_an_image_and_attach_it(api, creds, product):
     assert served.headers["content-type"].startswith("image/png")
     media = api.post("/media", json={"product_id": product["id"], "url": url, "alt_text": "Uploaded"}).json()
     assert media["url"] == url
+    # A retried upload (its answer lost; Idempotency-Key does not match multipart bodies) gives the same URL.
+    again = api.post("/media/uploads", files={"file": ("retry.png", png, "image/png")},
+                     headers={"Idempotency-Key": "upload-retry"})
+    assert again.status_code == uploaded.status_code and again.json()["url"] == url
+    other = api.post("/media/uploads", files={"file": ("other.png", render_png("other", 8, 8), "image/png")})
+    assert other.json()["url"] != url
 
 
 def test_upload_refuses_what_is_not_an_image(api):
