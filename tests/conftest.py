@@ -54,3 +54,16 @@ def _reset_sandbox_faults():
     support = sys.modules.get("tests.support.sandbox")
     if support is not None:
         support.reset_dirty_faults()
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running():
+    """A test that leaves an event loop marked running on the main thread fails itself, rather than
+    every later test that calls asyncio.run() ("cannot be called from a running event loop") or that is
+    there when the coroutine it never started is collected ("was never awaited")."""
+    yield
+    import asyncio
+
+    if asyncio._get_running_loop() is not None:
+        asyncio.events._set_running_loop(None)  # the next test starts clean either way
+        pytest.fail("this test left an event loop marked running on the main thread", pytrace=False)
