@@ -51,11 +51,18 @@ def _check_slug_free(session: Session, model: type, caller: Caller, slug: str, s
         raise _taken(f"The slug {slug!r} is taken.", "slug")
 
 
+def _brand_key(name: str) -> str:
+    """How names are compared: as the client looks a brand up (case and surrounding spaces aside)."""
+    return name.strip().casefold()
+
+
 def _check_brand_name_free(session: Session, caller: Caller, name: str, skip_id: str | None = None) -> None:
     """A brand's name is its natural key (API.md: an uncertain create is found again by it), so it is unique."""
-    found = session.scalar(select(db.Brand.id).where(db.Brand.tenant_id == caller.tenant_id, db.Brand.name == name))
-    if found is not None and found != skip_id:
-        raise _taken(f"A brand named {name!r} already exists.", "name")
+    wanted = _brand_key(name)
+    for found_id, found_name in session.execute(select(db.Brand.id, db.Brand.name).where(
+            db.Brand.tenant_id == caller.tenant_id)):
+        if found_id != skip_id and _brand_key(found_name or "") == wanted:
+            raise _taken(f"A brand named {found_name!r} already exists.", "name")
 
 
 def _check_ids(session: Session, model: type, caller: Caller, ids: list[str], field: str) -> None:

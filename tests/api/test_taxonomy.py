@@ -52,6 +52,10 @@ async def test_brands(client: SynqClient, server: Server) -> None:
     brand, _ = await client.create_brand({"name": "Acme", "logo_url": "https://cdn.example/acme.png"})
     assert brand.logo_url == "https://cdn.example/acme.png"
     assert [item.id for item in await client.list_brands().collect()] == [brand.id]
+    with pytest.raises(ConflictError) as taken:  # the name is the natural key: one brand per name
+        await client.create_brand({"name": "Acme"})
+    assert taken.value.status == 409 and "Acme" in str(taken.value)
+    assert [item.id for item in await client.find_brands("Acme")] == [brand.id]
     if server.docs_only:
         with pytest.raises(NotSupportedError):
             await client.update_brand(brand.id, {"name": "Acme 2"})

@@ -99,6 +99,8 @@ def test_a_brand_name_is_taken_once(api, sandbox):
     again = api.post("/brands", json={"name": "Acme", "description": "a second Acme"})
     assert again.status_code == 409 and again.json()["error"] == "A brand named 'Acme' already exists."
     assert again.json()["errors"] == [{"field": "name", "message": "taken"}]
+    same_key = api.post("/brands", json={"name": " ACME "})
+    assert same_key.status_code == 409, "compared as the client finds brands: case and outer spaces aside"
     other = api.post("/brands", json={"name": "Acme Tools"}).json()
     clash = api.put(f"/brands/{other['id']}", json={"name": "Acme"})
     assert clash.status_code == 409 and "Acme" in clash.json()["error"]
