@@ -15,7 +15,7 @@ import dataclasses
 import logging
 
 from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -57,6 +57,30 @@ from synq_desktop.ui.write_queue import WriteQueue
 
 log = logging.getLogger(__name__)
 MAX_VARIANT_PRODUCTS = 50  # variants of at most this many selected products are shown together
+
+
+class DeleteProductsCommand(QUndoCommand):
+    """Delete products as one store batch; undo reverts that batch (the store restores records whose
+    delete has not been sent yet; a sent delete cannot be taken back, and the undo says so)."""
+
+    def __init__(self, editor: CatalogEditor, ids: list[str]) -> None:
+        super().__init__(f"Delete {len(ids)} product{'s' if len(ids) != 1 else ''}")
+        self.editor, self.ids = editor, ids
+        self.batch_id: str | None = None
+
+    def redo(self) -> None:
+        async def delete() -> None:
+            self.batch_id = await self.editor.source.delete_products(self.ids)
+
+        self.editor.writes.submit(delete, after=self.editor._after_structure_change)
+
+    def undo(self) -> None:
+        async def restore() -> None:
+            if self.batch_id is not None:
+                await self.editor.source.revert_batch(self.batch_id)
+                self.batch_id = None
+
+        self.editor.writes.submit(restore, after=self.editor._after_structure_change)
 
 
 class CatalogEditor(QWidget):
@@ -476,16 +500,19 @@ class CatalogEditor(QWidget):
         box.deleteLater()
         if not confirmed:
             return False
+        command = DeleteProductsCommand(self, ids)
+        self.undo_stack.push(command)
         await self.writes.drain()
-        try:
-            await self.source.delete_products(ids)
-        except Exception as exc:  # noqa: BLE001 - reported
-            self.message.emit(f"Not deleted: {exc}")
+        if command.batch_id is None:
             return False
-        await asyncio.gather(self.products.reload(), self.categories.reload())
-        self.sync_bar.refresh_counts()
-        self.message.emit(f"Deleted {len(ids)} product{'s' if len(ids) != 1 else ''}.")
+        self.message.emit(f"Deleted {len(ids)} product{'s' if len(ids) != 1 else ''} (Ctrl+Z brings them back).")
         return True
+
+    def _after_structure_change(self) -> None:
+        """Products appeared or vanished: new id list, new counts in the tree and the status bar."""
+        for future in (self.products.reload(), self.categories.reload(), self.sync_bar.refresh_counts()):
+            self._tasks.add(future)
+            future.add_done_callback(self._tasks.discard)
 
     async def discard_variants(self, rows: list[int]) -> bool:
         rows = [r for r in rows if self.variants.variant(r) is not None]

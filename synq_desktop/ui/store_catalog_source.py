@@ -196,8 +196,13 @@ class StoreCatalogSource:
     async def create_product(self, fields: Mapping[str, object]) -> str:
         return await self._write(edits.create, EntityType.PRODUCT, dict(fields))
 
-    async def delete_products(self, ids: Sequence[str]) -> None:
-        await self._write(edits.apply, [edits.Edit("delete", EntityType.PRODUCT, rid) for rid in ids])
+    async def delete_products(self, ids: Sequence[str]) -> str:
+        batch_id, _touched = await self._write(
+            edits.apply, [edits.Edit("delete", EntityType.PRODUCT, rid) for rid in ids])
+        return batch_id
+
+    async def revert_batch(self, batch_id: str) -> None:
+        await self._write(edits.revert_batch, batch_id)
 
     # variants
     async def variants_of(self, product_ids: Sequence[str]) -> list[VariantRow]:

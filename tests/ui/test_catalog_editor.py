@@ -170,7 +170,13 @@ def test_delete_asks_first_and_cancel_keeps_the_product(qloop, qtbot, catalog):
     assert task.result() is True
     assert _row(copy, schema.products, target).deleted == 1
     assert [k for k, _p, _s in _ops(copy, target)] == ["delete"]
-    assert target not in editor.products.ids
+    qtbot.waitUntil(lambda: target not in editor.products.ids)
+    # Undo brings both back (their deletes were not sent yet) and nothing is left to send.
+    editor.undo_stack.undo()
+    _drain(qtbot, editor)
+    assert _row(copy, schema.products, target).deleted == 0
+    assert _ops(copy, target) == []
+    qtbot.waitUntil(lambda: target in editor.products.ids and editor.products.rowCount() == 50)
 
 
 def test_variants_edit_validate_create_and_refuse_to_delete_synced(qloop, qtbot, catalog):
