@@ -28,12 +28,6 @@ def assert_error_shape(answer: httpx.Response, status: int | tuple[int, ...]) ->
     return body
 
 
-@pytest.fixture
-def api(creds):
-    with creds.client() as client:
-        yield client
-
-
 @pytest.mark.parametrize("route", WRITE_ROUTES[:-1])
 def test_malformed_json_is_400(api, route):
     for raw in (b"{", b"{'title': 'x'}", b"not json", b"\xff\xfe\x00", b'{"title": "x",}', b"[1, 2"):

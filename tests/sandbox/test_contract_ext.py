@@ -2,12 +2,13 @@
 throttling, capabilities, audit paging) and their absence on a `--docs-only` server."""
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
+
+from tests.support.jobs import wait_job
 
 LIST_ROUTES = ["/products", "/variants", "/categories", "/brands", "/attributes", "/attribute-groups",
                "/templates", "/media", "/validation", "/audit", "/bulk-jobs"]
@@ -15,10 +16,7 @@ LIST_ROUTES = ["/products", "/variants", "/categories", "/brands", "/attributes"
 
 def _import(api: httpx.Client, payload: list[dict]) -> None:
     job = api.post("/bulk-jobs", json={"job_type": "BULK_IMPORT", "payload": payload}).json()
-    deadline = time.monotonic() + 30
-    while api.get(f"/bulk-jobs/{job['id']}").json()["status"] not in ("COMPLETED", "FAILED"):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_job(api, job["id"])
 
 
 def test_paging_with_limit_offset_and_total(creds):
@@ -417,10 +415,7 @@ def test_a_restart_keeps_idempotency_and_moves_urls_to_the_new_address(tmp_path)
     with first_run, first_run.credentials.client() as api:
         created = api.post("/products", json={"title": "Keyed"}, headers={"Idempotency-Key": "restart-key"})
         export = api.post("/export", json={"format": "csv"}).json()
-        deadline = time.monotonic() + 20
-        while api.get(f"/bulk-jobs/{export['id']}").json()["status"] != "COMPLETED":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        assert wait_job(api, export["id"], timeout=20)["status"] == "COMPLETED"
     with start_sandbox_process("--db", database, "--demo", "5") as second_run:
         creds = second_run.credentials
         assert second_run.url != first_run.url

@@ -6,7 +6,6 @@ import base64
 import csv
 import io
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -14,23 +13,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from tests.support.jobs import wait_job, watch_job
+
 JOB_FIELDS = {"id", "job_type", "status", "payload", "total_items", "processed_items", "created_at"}
-
-
-@pytest.fixture
-def api(creds):
-    with creds.client() as client:
-        yield client
-
-
-def wait_job(api: httpx.Client, job_id: str, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = api.get(f"/bulk-jobs/{job_id}").json()
-        if job["status"] in ("COMPLETED", "FAILED"):
-            return job
-        assert time.monotonic() < deadline, f"job still {job['status']}"
-        time.sleep(0.02)
 
 
 def submit(api: httpx.Client, job_type: str, payload: object) -> dict:
@@ -193,15 +178,10 @@ def test_progress_rises_visibly(slow_sandbox):
     creds = slow_sandbox.mint("ADMIN")
     with creds.client() as api:
         job = submit(api, "BULK_IMPORT", [{"title": f"Slow {n}"} for n in range(40)])
-        seen: list[tuple[str, int]] = []
-        deadline = time.monotonic() + 20
-        while True:
-            current = api.get(f"/bulk-jobs/{job['id']}").json()
-            seen.append((current["status"], current["processed_items"]))
-            if current["status"] == "COMPLETED":
-                break
-            assert time.monotonic() < deadline, seen[-5:]
-            time.sleep(0.05)
+        states = watch_job(api, job["id"], timeout=20)
+        current = states[-1]
+        assert current["status"] == "COMPLETED"
+        seen = [(state["status"], state["processed_items"]) for state in states]
         counts = [count for _status, count in seen]
         assert counts == sorted(counts), "processed_items never goes back"
         middle = {count for status, count in seen if status == "PROCESSING"}

@@ -14,12 +14,6 @@ MEDIA_FIELDS = {"id", "org_id", "tenant_id", "product_id", "variant_id", "url", 
 
 
 @pytest.fixture
-def api(creds):
-    with creds.client() as client:
-        yield client
-
-
-@pytest.fixture
 def product(api):
     return api.post("/products", json={"title": "Wool Sweater"}).json()
 

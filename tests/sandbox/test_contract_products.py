@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import httpx
 
+from tests.support.jobs import wait_job
+
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 PRODUCT_FIELDS = {"id", "org_id", "tenant_id", "title", "description", "category", "category_id", "brand_id",
                   "template_id", "status", "data_quality_score", "created_at", "updated_at"}
@@ -67,7 +69,7 @@ def test_list_is_a_bare_array_newest_first_at_most_100(creds):
         job = api.post("/bulk-jobs", json={"job_type": "BULK_IMPORT",
                                            "payload": [{"title": f"Item {n:03d}"} for n in range(105)]})
         assert job.status_code == 200
-        _wait_job(api, job.json()["id"])
+        wait_job(api, job.json()["id"])
         for n in range(3):
             api.post("/products", json={"title": f"Newest {n}"})
         listed = api.get("/products")
@@ -173,7 +175,7 @@ def test_audit_keeps_the_newest_50(creds):
     with creds.client() as api:
         job = api.post("/bulk-jobs", json={"job_type": "BULK_IMPORT",
                                            "payload": [{"title": f"A{n}"} for n in range(60)]}).json()
-        _wait_job(api, job["id"])
+        wait_job(api, job["id"])
         events = api.get("/audit").json()
         assert len(events) == 50
         stamps = [e["created_at"] for e in events]
@@ -196,16 +198,6 @@ def test_variant_price_change_is_audited(creds):
         assert Decimal(str(price["old"])) == 10 and Decimal(str(price["new"])) == Decimal("12.5")
 
 
-def _wait_job(api: httpx.Client, job_id: str, timeout: float = 30.0) -> dict:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        job = api.get(f"/bulk-jobs/{job_id}").json()
-        if job["status"] in ("COMPLETED", "FAILED"):
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
-        time.sleep(0.05)
 
 
 def test_put_category_slug_fills_category_id(creds):

@@ -10,12 +10,6 @@ import pytest
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 
-@pytest.fixture
-def api(creds):
-    with creds.client() as client:
-        yield client
-
-
 def test_categories_create_list_sorted_by_name(api, creds):
     made = api.post("/categories", json={"name": "Outerwear", "slug": "outerwear",
                                          "description": "Jackets, coats, and sweaters."})

@@ -8,6 +8,8 @@ import uuid
 import httpx
 import pytest
 
+from tests.support.jobs import wait_job
+
 API = "/api/v1/pim"
 
 READ_ROUTES = ["/products", "/variants", "/categories", "/brands", "/attributes", "/attribute-groups", "/templates",
@@ -174,14 +176,9 @@ def test_same_tenant_other_org_token(sandbox, creds):
 
 
 def test_export_files_are_scoped_to_their_tenant(sandbox, demo_creds):
-    import time
-
     with demo_creds.client() as api:
-        job = api.post("/export", json={"format": "csv"}).json()
-        deadline = time.monotonic() + 20
-        while (job := api.get(f"/bulk-jobs/{job['id']}").json())["status"] != "COMPLETED":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        job = wait_job(api, api.post("/export", json={"format": "csv"}).json()["id"], timeout=20)
+        assert job["status"] == "COMPLETED"
     url = job["result_url"] if job["result_url"].startswith("http") else sandbox.url + job["result_url"]
     stranger = sandbox.mint("ADMIN")
     answer = httpx.get(url, headers=stranger.headers)

@@ -13,12 +13,6 @@ VARIANT_FIELDS = {"id", "org_id", "tenant_id", "product_id", "sku", "barcode", "
 
 
 @pytest.fixture
-def api(creds):
-    with creds.client() as client:
-        yield client
-
-
-@pytest.fixture
 def product(api):
     return api.post("/products", json={"title": "Merino Wool Sweater", "description": "Warm."}).json()
 

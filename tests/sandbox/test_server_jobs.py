@@ -4,19 +4,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 
 import httpx
 
-
-def wait_job(api: httpx.Client, job_id: str, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = api.get(f"/bulk-jobs/{job_id}").json()
-        if job["status"] in ("COMPLETED", "FAILED"):
-            return job
-        assert time.monotonic() < deadline, f"job stuck: {job}"
-        time.sleep(0.02)
+from tests.support.jobs import wait_job, watch_job
 
 
 def test_every_payload_shape_with_per_item_errors(creds):
@@ -91,15 +82,9 @@ def test_progress_rises_visibly_at_the_configured_rate():
         with creds.client() as api:
             job = api.post("/bulk-jobs", json={"job_type": "BULK_IMPORT",
                                                "payload": [{"title": f"P{i}"} for i in range(40)]}).json()
-            seen = set()
-            deadline = time.monotonic() + 20
-            while True:
-                state = api.get(f"/bulk-jobs/{job['id']}").json()
-                seen.add(state["processed_items"])
-                if state["status"] == "COMPLETED":
-                    break
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            states = watch_job(api, job["id"], timeout=20)
+            assert states[-1]["status"] == "COMPLETED"
+            seen = {state["processed_items"] for state in states}
             assert len(seen - {0, 40}) >= 3, f"progress was not visible: {sorted(seen)}"
 
 
@@ -112,10 +97,7 @@ def test_a_job_interrupted_by_a_kill_resumes_after_restart(tmp_path):
         with first.credentials.client() as api:
             job = api.post("/bulk-jobs", json={"job_type": "BULK_IMPORT",
                                                "payload": [{"title": f"Item {i}"} for i in range(60)]}).json()
-            deadline = time.monotonic() + 20
-            while api.get(f"/bulk-jobs/{job['id']}").json()["processed_items"] < 5:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            wait_job(api, job["id"], lambda state: state["processed_items"] >= 5, timeout=20)
     finally:
         first.kill()
     with start_sandbox_process("--db", str(database), "--demo", "0", "--job-rate", "0") as second:
@@ -138,10 +120,7 @@ def test_an_export_resumed_after_restart_writes_each_product_once(tmp_path):
         with creds.client() as api:
             ids = {api.post("/products", json={"title": f"E{i}"}).json()["id"] for i in range(25)}
             job = api.post("/export", json={"format": "jsonl"}).json()
-            deadline = time.monotonic() + 20
-            while api.get(f"/bulk-jobs/{job['id']}").json()["processed_items"] < 3:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            wait_job(api, job["id"], lambda state: state["processed_items"] >= 3, timeout=20)
     export_file = tmp_path / "export.sqlite.files" / "exports" / f"{job['id']}.jsonl"
     with export_file.open("ab") as handle:  # bytes of a batch whose commit never happened
         handle.write(b'{"id": "half-written')
