@@ -74,6 +74,21 @@ def _check_ids(session: Session, model: type, caller: Caller, ids: list[str], fi
         raise bad_input(f"{field} names records you do not have: {', '.join(missing[:5])}", field)
 
 
+def _set_id_list(session: Session, model: type, caller: Caller, sent: dict[str, Any], field: str) -> None:
+    """An id-list field of an update, when sent: every id must be the caller's; stored as a JSON list."""
+    if field in sent:
+        _check_ids(session, model, caller, sent[field] or [], field)
+        sent[field] = _json_list(sent[field])
+
+
+def _revalidate_template_products(session: Session, clock: Any, caller: Caller, template_id: str) -> None:
+    """A template's required attributes decide its products' MISSING_REQUIRED_ATTRIBUTE issues."""
+    for product in session.scalars(select(db.Product).where(
+        db.Product.tenant_id == caller.tenant_id, db.Product.template_id == template_id
+    )):
+        validation.revalidate_product(session, clock, product)
+
+
 def _check_parent(session: Session, caller: Caller, category_id: str | None, parent_id: str | None) -> None:
     """400 for an unknown parent or a category made its own ancestor."""
     if parent_id is None:
@@ -385,9 +400,7 @@ def build_router(ext: bool) -> APIRouter:
             raise bad_input("name cannot be cleared.", "name")
         with runtime.store.session() as session:
             row = edit_guard(request, session, db.AttributeGroup, caller, group_id, "attribute group")
-            if "attribute_ids" in sent:
-                _check_ids(session, db.Attribute, caller, sent["attribute_ids"] or [], "attribute_ids")
-                sent["attribute_ids"] = _json_list(sent["attribute_ids"])
+            _set_id_list(session, db.Attribute, caller, sent, "attribute_ids")
             changes = _apply(row, sent)
             if changes:
                 row.updated_at = runtime.clock.now()
@@ -419,24 +432,15 @@ def build_router(ext: bool) -> APIRouter:
             raise bad_input("name cannot be cleared.", "name")
         with runtime.store.session() as session:
             row = edit_guard(request, session, db.Template, caller, template_id, "template")
-            if "attribute_group_ids" in sent:
-                _check_ids(session, db.AttributeGroup, caller, sent["attribute_group_ids"] or [],
-                           "attribute_group_ids")
-                sent["attribute_group_ids"] = _json_list(sent["attribute_group_ids"])
-            if "required_attribute_ids" in sent:
-                _check_ids(session, db.Attribute, caller, sent["required_attribute_ids"] or [],
-                           "required_attribute_ids")
-                sent["required_attribute_ids"] = _json_list(sent["required_attribute_ids"])
+            _set_id_list(session, db.AttributeGroup, caller, sent, "attribute_group_ids")
+            _set_id_list(session, db.Attribute, caller, sent, "required_attribute_ids")
             changes = _apply(row, sent)
             if changes:
                 row.updated_at = runtime.clock.now()
                 audit.record(session, runtime.clock, caller, "TEMPLATE_UPDATED", "TEMPLATE", row.id,
                              {"changes": changes})
                 if "required_attribute_ids" in changes:
-                    for product in session.scalars(select(db.Product).where(
-                        db.Product.tenant_id == caller.tenant_id, db.Product.template_id == row.id
-                    )):
-                        validation.revalidate_product(session, runtime.clock, product)
+                    _revalidate_template_products(session, runtime.clock, caller, row.id)
             return one(serialize.template(row))
 
     @router.delete("/templates/{template_id}", status_code=204, response_class=Response, tags=["templates"])
@@ -446,10 +450,7 @@ def build_router(ext: bool) -> APIRouter:
             row = edit_guard(request, session, db.Template, caller, template_id, "template")
             session.delete(row)
             audit.record(session, runtime.clock, caller, "TEMPLATE_DELETED", "TEMPLATE", row.id, {"name": row.name})
-            for product in session.scalars(select(db.Product).where(
-                db.Product.tenant_id == caller.tenant_id, db.Product.template_id == row.id
-            )):
-                validation.revalidate_product(session, runtime.clock, product)
+            _revalidate_template_products(session, runtime.clock, caller, row.id)
         return no_content()
 
     # ---------------- attribute-value links ----------------
