@@ -193,11 +193,22 @@ def test_taxonomy_changes_are_audited(api):
     api.put(f"/categories/{category['id']}", json={"name": "A2"})
     api.delete(f"/categories/{category['id']}")
     brand = api.post("/brands", json={"name": "B"}).json()
+    api.put(f"/brands/{brand['id']}", json={"name": "B2"})
+    api.delete(f"/brands/{brand['id']}")
     attribute = api.post("/attributes", json={"name": "C", "slug": "c"}).json()
+    api.put(f"/attributes/{attribute['id']}", json={"name": "C2"})
+    group = api.post("/attribute-groups", json={"name": "G", "attribute_ids": [attribute["id"]]}).json()
+    api.put(f"/attribute-groups/{group['id']}", json={"name": "G2"})
+    template = api.post("/templates", json={"name": "T", "attribute_group_ids": [group["id"]]}).json()
+    api.put(f"/templates/{template['id']}", json={"required_attribute_ids": [attribute["id"]]})
+    assert api.delete(f"/templates/{template['id']}").status_code == 204
+    assert api.delete(f"/attribute-groups/{group['id']}").status_code == 204
+    assert api.delete(f"/attributes/{attribute['id']}").status_code == 204
     actions = {(e["action"], e["entity_id"]) for e in api.get("/audit").json()}
-    for action in ("CATEGORY_CREATED", "CATEGORY_UPDATED", "CATEGORY_DELETED"):
-        assert (action, category["id"]) in actions
-    assert ("BRAND_CREATED", brand["id"]) in actions and ("ATTRIBUTE_CREATED", attribute["id"]) in actions
+    for kind, record in (("CATEGORY", category), ("BRAND", brand), ("ATTRIBUTE", attribute),
+                         ("ATTRIBUTE_GROUP", group), ("TEMPLATE", template)):
+        for change in ("CREATED", "UPDATED", "DELETED"):
+            assert (f"{kind}_{change}", record["id"]) in actions, f"{kind}_{change}"
 
 
 def test_taxonomy_null_clears_and_absent_stays(api):
