@@ -226,6 +226,7 @@ class Pusher:
         self._commit = GroupCommit(working_copy)
         self._stop = False
         self._gate = asyncio.Semaphore(self.concurrency)
+        self._outstanding: list[asyncio.Future[Any]] = []
 
     @property
     def _ext(self) -> frozenset[str]:
@@ -238,14 +239,24 @@ class Pusher:
         return caps is None or caps.docs_only
 
     async def run(self) -> PushReport:
+        try:
+            return await self._run()
+        finally:
+            await self._settle_commits(wait=True)
+
+    async def _run(self) -> PushReport:
         counts = await self.wc.read(outbox.counts)
         total = counts[OpState.PENDING.value] + counts[OpState.BLOCKED.value]
         self.hub.emit("push", 0, total)
         while not self._stop:
             self.cancel.check()
+            await self._settle_commits(wait=False)
             groups = await self.wc.read(outbox.ready, max_records=self.batch_records)
             groups = [g for g in groups if (g.entity_type.value, g.entity_id) not in self._skip]
             groups = await self._hold_unsendable(groups)
+            if not groups and self._outstanding:
+                await self._settle_commits(wait=True)  # answers still being saved may unblock more
+                continue
             if not groups:
                 due = await self.wc.read(_next_due, set(self._skip))
                 if due is None:
@@ -374,10 +385,27 @@ class Pusher:
         await self._commit.run(lambda c: outbox.mark_retry(c, op.op_id, reason, delay, status))
 
     async def _applied(self, op: outbox.Operation, record: dict[str, Any] | None, etag: str | None) -> None:
+        """Queue the local commit of a 2xx and carry on: the record's next operation needs only the server id
+        (in hand), and the group commit keeps the order. Until it commits the operation stays IN_FLIGHT, which
+        a kill turns UNCERTAIN and reconciliation settles without doubling anything."""
         crashpoints.reach(crashpoints.AFTER_ANSWER_BEFORE_LOCAL_COMMIT,
                           (crashpoints.kind_of(op.entity_type.value, op.kind.value),))
-        await self._commit.run(lambda c: outbox.mark_applied(c, op.op_id, record, etag))
+        self._outstanding.append(asyncio.ensure_future(
+            self._commit.run(lambda c: outbox.mark_applied(c, op.op_id, record, etag))))
         self.report.pushed += 1
+
+    async def _settle_commits(self, wait: bool) -> None:
+        """Raise the first failed local commit (a full disk, ...); with `wait`, wait for all of them."""
+        if wait and self._outstanding:
+            await asyncio.gather(*self._outstanding, return_exceptions=True)
+        still: list[asyncio.Future[Any]] = []
+        for future in self._outstanding:
+            if not future.done():
+                still.append(future)
+            elif future.exception() is not None:
+                self._outstanding = [f for f in self._outstanding if not f.done()]
+                raise future.exception()  # type: ignore[misc]
+        self._outstanding = still
 
     async def _create(self, claim: ClaimedOp, server_id: str | None,
                       etag: str | None) -> tuple[bool, str | None, str | None]:
