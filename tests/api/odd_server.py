@@ -24,6 +24,7 @@ class OddServer:
     def __init__(self) -> None:
         self.routes: dict[str, Canned] = {}
         self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self.peers: list[tuple[str, int]] = []  # the client address of each request (one per connection)
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +36,7 @@ class OddServer:
                     self.rfile.read(length)
                 path = self.path.split("?")[0]
                 owner.seen.append((self.command, path, {k.lower(): v for k, v in self.headers.items()}))
+                owner.peers.append(self.client_address)
                 canned = owner.routes.get(path, Canned(404, b'{"error": "no such route"}'))
                 self.send_response(canned.status)
                 for name, value in canned.headers.items():

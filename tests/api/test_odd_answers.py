@@ -1,6 +1,7 @@
 """Answers the sandbox never gives: other spellings, envelopes, wrong types, proxies, foreign hosts."""
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -114,3 +115,22 @@ async def test_credentials_go_only_to_our_origin(tmp_path: Path) -> None:
     assert len(cdn.seen) == 2
     for _, _, headers in cdn.seen:
         assert "authorization" not in headers and "x-tenant-id" not in headers and "x-org-id" not in headers
+
+
+async def test_requests_share_one_kept_alive_connection() -> None:
+    """One httpx.AsyncClient per profile with keep-alive: requests in turn reuse one connection."""
+    with odd_server() as server:
+        server.routes[f"{PIM}/stats"] = Canned(body=js({"total_products": 1}))
+        async with client_for(server) as client:
+            for _ in range(6):
+                assert (await client.get_stats()).total_products == 1
+    assert len(server.peers) == 6 and len(set(server.peers)) == 1, server.peers
+
+
+async def test_concurrent_requests_stay_within_the_pool_limit() -> None:
+    with odd_server() as server:
+        server.routes[f"{PIM}/stats"] = Canned(body=js({"total_products": 1}))
+        async with client_for(server) as client:
+            answers = await asyncio.gather(*(client.get_stats() for _ in range(60)))
+    assert [a.total_products for a in answers] == [1] * 60
+    assert len(server.peers) == 60 and len(set(server.peers)) <= 16, "at most max_connections (16) at once"
