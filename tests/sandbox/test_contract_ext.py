@@ -183,6 +183,15 @@ def test_capabilities(sandbox, creds):
         assert body["role"] == "ADMIN" and isinstance(body["limits"], dict)
         assert isinstance(body["ext"], list) and body["ext"]
         assert all(isinstance(name, str) for name in body["ext"])
+        assert body["limits"]["max_page_size"] == 100 and body["limits"]["max_json_body_bytes"] == 10 * 1024 * 1024
+    # Every part the client knows by name is announced, so a client against this server uses them all.
+    from synq_desktop.api.capabilities import Ext
+
+    known = {value for name, value in vars(Ext).items() if not name.startswith("_")}
+    assert known <= set(body["ext"]), known - set(body["ext"])
+    for role in ("EDITOR", "VIEWER"):
+        with sandbox.mint(role).client() as api:
+            assert api.get("/capabilities").json()["role"] == role, "the caller's role, not a fixed one"
 
 
 def test_audit_paging_and_filters(creds):
