@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from synq_desktop.api import BadAnswerError, OutcomeUnknownError, SynqClient, SynqError
+from synq_desktop.api import BadAnswerError, OutcomeUnknownError, ServerError, SynqClient, SynqError
 from tests.api.conftest import FAST_RETRY
 from tests.api.odd_server import Canned, OddServer, odd_server
 
@@ -134,3 +134,20 @@ async def test_concurrent_requests_stay_within_the_pool_limit() -> None:
             answers = await asyncio.gather(*(client.get_stats() for _ in range(60)))
     assert [a.total_products for a in answers] == [1] * 60
     assert len(server.peers) == 60 and len(set(server.peers)) <= 16, "at most max_connections (16) at once"
+
+
+async def test_a_gateway_timeout_is_retried_on_reads_only() -> None:
+    """504 from a proxy (an HTML page): GETs try again up to the attempt limit; a POST is sent once."""
+    page = b"<html><body>504 Gateway Time-out</body></html>"
+    with odd_server() as server:
+        for path in ("/stats", "/products"):
+            server.routes[PIM + path] = Canned(504, page, {"Content-Type": "text/html"})
+        async with client_for(server) as client:
+            with pytest.raises(ServerError) as read:
+                await client.get_stats()
+            with pytest.raises(ServerError) as create:
+                await client.create_product({"title": "Once"})
+    assert read.value.status == 504 and read.value.attempts == 5
+    assert create.value.status == 504 and create.value.idempotency_key
+    assert [method for method, path, _ in server.seen if path.endswith("/stats")] == ["GET"] * 5
+    assert [method for method, path, _ in server.seen if path.endswith("/products")] == ["POST"]
