@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from synq_desktop.domain.slug import SLUG_PATTERN
+
 log = logging.getLogger(__name__)
 
 
@@ -91,6 +93,12 @@ def _readable(error: dict[str, Any]) -> str:
         return "the body is not valid JSON"
     if kind == "missing":
         return "this field is required"
+    if kind == "string_pattern_mismatch":  # a regex means nothing to the person reading the message
+        pattern = (error.get("ctx") or {}).get("pattern")
+        if pattern == r"\S":
+            return "must not be empty or blank"
+        if pattern == SLUG_PATTERN:
+            return "a slug is lowercase letters and digits, words joined by single hyphens (e.g. summer-sale)"
     message = str(error.get("msg", "invalid value"))
     return message.removeprefix("Value error, ")
 

@@ -132,6 +132,11 @@ def test_slug_rules(api):
     for bad in ("Bad Slug", "a_b", "-a", "a-", "a--b", "", " ", "x" * 500, "naïve"):
         assert_error_shape(api.post("/categories", json={"name": "x", "slug": bad}), 400)
         assert_error_shape(api.post("/attributes", json={"name": "x", "slug": bad}), 400)
+    explained = assert_error_shape(api.post("/categories", json={"name": "x", "slug": "Bad Slug"}), 400)
+    assert explained["errors"] == [{"field": "slug", "message": "a slug is lowercase letters and digits, words "
+                                                              "joined by single hyphens (e.g. summer-sale)"}]
+    blank = assert_error_shape(api.post("/products", json={"title": "  "}), 400)
+    assert blank["errors"] == [{"field": "title", "message": "must not be empty or blank"}], "no regex in messages"
     api.post("/categories", json={"name": "A", "slug": "taken"})
     assert_error_shape(api.post("/categories", json={"name": "B", "slug": "taken"}), 409)
     api.post("/attributes", json={"name": "A", "slug": "taken"})
