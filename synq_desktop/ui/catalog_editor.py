@@ -5,7 +5,8 @@ descendants; typing in the search box re-queries on every keystroke (the newest 
 rows stay until it arrives); selecting products shows their variants. All edits share one undo stack
 (Ctrl+Z / Ctrl+Shift+Z). Deleting asks first, through a dialog opened with `open()` and awaited.
 
-Keyboard: Ctrl+F search, Ctrl+N new product, Ctrl+S sync, Tab moves search → tree → products →
+Keyboard: Ctrl+F search, Ctrl+N new product (a draft row), Ctrl+Shift+N new product with the form,
+Ctrl+S sync, Tab moves search → tree → products →
 variants; inside a grid, arrows move, typing edits, Tab while editing moves to the next cell.
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.edit_grid_view import EditGridView
 from synq_desktop.ui.find_replace import FIELDS, FindReplaceDialog, replaced
 from synq_desktop.ui.issues_panel import IssuesPanel
+from synq_desktop.ui.product_form import ProductFormDialog
 from synq_desktop.ui.product_table_model import (
     COLUMNS as PRODUCT_COLUMNS,
 )
@@ -113,6 +115,11 @@ class CatalogEditor(QWidget):
         self.new_product_button = QPushButton("&New product", self)
         self.new_product_button.setObjectName("newProduct")
         self.new_product_button.setToolTip("Create a product in the selected category (Ctrl+N)")
+        self.product_form_button = QPushButton("Product f&orm…", self)
+        self.product_form_button.setObjectName("productFormButton")
+        self.product_form_button.setToolTip("Create a product with its description, brand and template (Ctrl+Shift+N)")
+        # Outside the Tab chain (search → … → new product → tree stays short); Ctrl+Shift+N and Alt+O reach it.
+        self.product_form_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
         self.tree = QTreeView(self)
         self.tree.setObjectName("categoryTree")
@@ -182,6 +189,7 @@ class CatalogEditor(QWidget):
         top.addWidget(self.views)
         top.addWidget(self.save_view_button)
         top.addWidget(self.new_product_button)
+        top.addWidget(self.product_form_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -207,12 +215,14 @@ class CatalogEditor(QWidget):
         self.find_action.triggered.connect(self._focus_search)
         self.new_action = QAction("&New product", self, shortcut=QKeySequence.StandardKey.New)
         self.new_action.triggered.connect(lambda: self._spawn(self.new_product()))
+        self.form_action = QAction("New product with the &form…", self, shortcut=QKeySequence("Ctrl+Shift+N"))
+        self.form_action.triggered.connect(lambda: self._spawn(self.new_product_from_form()))
         self.replace_action = QAction("Find and &replace…", self, shortcut=QKeySequence.StandardKey.Replace)
         self.replace_action.triggered.connect(lambda: self._spawn(self.find_and_replace()))
         self.sync_action = QAction("&Sync", self, shortcut=QKeySequence("Ctrl+S"))
         self.sync_action.triggered.connect(self.sync.start_sync)
-        for action in (self.undo_action, self.redo_action, self.find_action, self.new_action, self.replace_action,
-                       self.sync_action):
+        for action in (self.undo_action, self.redo_action, self.find_action, self.new_action, self.form_action,
+                       self.replace_action, self.sync_action):
             action.setShortcutContext(context)
             self.addAction(action)
 
@@ -231,6 +241,7 @@ class CatalogEditor(QWidget):
         self.grid.selectionModel().selectionChanged.connect(self._products_selected)
         self.products.ids_changed.connect(self._products_selected)
         self.new_product_button.clicked.connect(lambda: self._spawn(self.new_product()))
+        self.product_form_button.clicked.connect(lambda: self._spawn(self.new_product_from_form()))
         self.views.chosen.connect(self.apply_view)
         self.save_view_button.clicked.connect(lambda: self._spawn(self.save_view()))
         self.categories.products_dropped.connect(self.assign_products)
@@ -359,8 +370,10 @@ class CatalogEditor(QWidget):
             model.read_only = read_only
             model.endResetModel()
         self.new_product_button.setEnabled(not read_only)
+        self.product_form_button.setEnabled(not read_only)
         self.new_brand.setEnabled(not read_only)
         self.new_action.setEnabled(not read_only)
+        self.form_action.setEnabled(not read_only)
 
     # -- validation for the inline editors -------------------------------------------------------
     def _product_problem(self, column: int, text: str) -> str | None:
@@ -473,6 +486,35 @@ class CatalogEditor(QWidget):
         except Exception as exc:  # noqa: BLE001 - refused edits are reported
             self.message.emit(f"The product was not created: {exc}")
             return None
+        await self._show_new_product(new_id, edit=True)
+        return new_id
+
+    async def new_product_from_form(self) -> str | None:
+        """Ask for a whole product (title, long description, category, brand, template, status) and
+        create it; the new id, or None when cancelled or refused (the form says nothing is lost: the
+        message bar says why)."""
+        if self.products.read_only:
+            return None
+        categories, brands, templates = await asyncio.gather(
+            self.source.categories(), self.source.brands(), self.source.templates())
+        dialog = ProductFormDialog(categories, brands, templates, self._current_category, self)
+        await ask(dialog)
+        accepted = dialog.result() == ProductFormDialog.DialogCode.Accepted
+        fields = dict(dialog.fields())
+        dialog.deleteLater()
+        if not accepted:
+            return None
+        await self.writes.drain()
+        try:
+            new_id = await self.source.create_product(fields)
+        except Exception as exc:  # noqa: BLE001 - refused edits are reported
+            self.message.emit(f"The product was not created: {exc}")
+            return None
+        await self._show_new_product(new_id, edit=False)
+        self.message.emit(f"Created {fields['title']!r}; it is sent at the next sync.")
+        return new_id
+
+    async def _show_new_product(self, new_id: str, edit: bool) -> None:
         await asyncio.gather(self.products.reload(), self.categories.reload())
         row = self.products.row_of(new_id)
         if row >= 0:
@@ -480,9 +522,9 @@ class CatalogEditor(QWidget):
             self.grid.setCurrentIndex(index)
             self.grid.scrollTo(index)
             self.grid.setFocus()
-            self.grid.edit(index)
+            if edit:
+                self.grid.edit(index)
         self.sync_bar.refresh_counts()
-        return new_id
 
     async def delete_products(self, rows: list[int]) -> bool:
         ids = [self.products.ids[r] for r in rows if r < len(self.products.ids)]
