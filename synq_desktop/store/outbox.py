@@ -28,7 +28,9 @@ from synq_desktop.store.entities import (
     IdTranslator,
     comparable,
     local_fields,
+    normalize,
     same_value,
+    server_payload,
     spec_for,
 )
 from synq_desktop.store.errors import EditError, StoreError
@@ -792,3 +794,45 @@ def revert_record(connection: Connection, entity_type: EntityType | str, local_i
         if op.state != OpState.IN_FLIGHT and get(connection, op.op_id) is not None:
             removed += discard(connection, op.op_id)
     return removed
+
+
+def adopt(connection: Connection, op_id: str, server_id: str) -> list[str]:
+    """The user says: the server record `server_id` is the one this UNCERTAIN create made (the lost
+    answer's record, found by the user among the candidates the lookup named). The create is applied
+    with that id. When a pull already brought that record in as a separate row, the row's merge base is
+    the server's version and the two rows become one (mark_applied folds the copy into this record);
+    otherwise what the create sent is taken as the server's version until the next pull. Returns the op
+    ids unblocked (operations that waited for this create)."""
+    op = _require(connection, op_id, (OpState.UNCERTAIN,))
+    if op.kind != OpKind.CREATE:
+        raise StoreError("Only a create whose outcome is unknown can be adopted; send the others again.")
+    server_id = server_id.strip()
+    if not server_id:
+        raise StoreError("Adopting needs the server's id of the record.")
+    table = SPECS[op.entity_type].table
+    twin = connection.execute(select(table.c.local_id, table.c.base).where(
+        table.c.server_id == server_id, table.c.local_id != op.entity_id)).first()
+    known = twin.base if twin is not None and twin.base else op.payload
+    body, _unresolved = server_payload(connection, op.entity_type, known)
+    return mark_applied(connection, op.op_id, {**body, "id": server_id})
+
+
+def fix(connection: Connection, op_id: str, changes: Mapping[str, Any]) -> None:
+    """The user corrects what a REJECTED create or update carries and sends it again: the new values go
+    into the operation (same Idempotency-Key for a create: the server never took it) and into the row,
+    unless a later edit of the record already changed that field (the later edit wins on the row)."""
+    op = _require(connection, op_id, (OpState.REJECTED,))
+    if op.kind not in (OpKind.CREATE, OpKind.UPDATE):
+        raise StoreError("Only a refused create or update carries values to fix; retry or discard it.")
+    spec = SPECS[op.entity_type]
+    unknown = [name for name in changes if name not in spec.create_fields]
+    if unknown:
+        raise EditError(f"{spec.type.value} has no field {', '.join(sorted(unknown))}.")
+    values = {name: normalize(spec, name, value) for name, value in changes.items()}
+    connection.execute(update(ob).where(ob.c.op_id == op_id).values(
+        payload={**op.payload, **values}, updated_at=now_iso()))
+    later = _pending_fields(connection, op)
+    row_values = {name: value for name, value in values.items() if name not in later}
+    if row_values:
+        connection.execute(update(spec.table).where(spec.table.c.local_id == op.entity_id).values(row_values))
+    retry(connection, op_id)
