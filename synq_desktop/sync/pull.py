@@ -19,6 +19,7 @@ truncated list never deletes anything it cannot confirm with a GET.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -224,7 +225,7 @@ class Puller:
 
     def __init__(self, working_copy: WorkingCopy, client: SynqClient, *, concurrency: int = 8,
                  hub: ProgressHub | None = None, cancel: CancelToken | None = None,
-                 detect_deletions: bool = True, scan_interval: float = 0.0) -> None:
+                 detect_deletions: bool = True, scan_interval: float = 0.0, freeze_gc: bool = True) -> None:
         self.wc = working_copy
         self.client = client
         self.concurrency = max(1, concurrency)
@@ -232,6 +233,7 @@ class Puller:
         self.cancel = cancel or CancelToken()
         self.detect_deletions = detect_deletions
         self.scan_interval = scan_interval
+        self.freeze_gc = freeze_gc
         self.result = PullResult()
 
     @property
@@ -273,6 +275,10 @@ class Puller:
         try:
             async for page in paginator.pages():
                 self.cancel.check()
+                if self.freeze_gc:
+                    # Pages waiting in memory would make every collection rescan them (pauses of 100+ ms on
+                    # the GUI loop); frozen, the collector skips them and reference counting still frees them.
+                    gc.freeze()
                 records = [record_calls.dump(r) for r in page]
                 read += len(records)
                 page_ids = [str(r["id"]) for r in records]
