@@ -273,6 +273,12 @@ class StoreCatalogSource:
     async def discard_operation(self, op_id: str) -> None:
         await self._write(outbox.discard, op_id)
 
+    async def adopt_operation(self, op_id: str, server_id: str) -> None:
+        await self._write(outbox.adopt, op_id, server_id)
+
+    async def fix_operation(self, op_id: str, changes: Mapping[str, object]) -> None:
+        await self._write(outbox.fix, op_id, dict(changes))
+
     async def revert_record(self, entity_type: str, entity_id: str) -> None:
         await self._write(outbox.revert_record, entity_type, entity_id)
 
