@@ -68,10 +68,10 @@ async def create(client: SynqClient, entity_type: EntityType, body: dict[str, An
     elif entity_type == E.BULK_JOB:
         job_type = str(full.get("job_type") or "")
         if job_type == "EXPORT":
-            job = await client.request_export(str(full.get("format") or "csv"), idempotency_key=key)
-            return (dump(job) if job is not None else None), None
+            export = await client.request_export(str(full.get("format") or "csv"), idempotency_key=key)
+            return (_job_record(export) if export is not None else None), None
         job = await client.create_bulk_job(job_type, _job_payload(full.get("payload")), idempotency_key=key)
-        return dump(job), None
+        return _job_record(job), None
     else:
         raise AssertionError(f"no create for {entity_type}")  # pragma: no cover
     return dump(tagged.value), tagged.etag
@@ -90,6 +90,14 @@ async def create_child(client: SynqClient, entity_type: EntityType, parent_serve
     record = dump(value)
     record.setdefault("attribute_id", parent_server_id)
     return record, None
+
+
+def _job_record(job: Any) -> dict[str, Any]:
+    """A job as the store keeps it: what was sent stays as queued here (the server echoes it decoded)."""
+    record = dump(job)
+    record.pop("payload", None)
+    record.pop("format", None)
+    return record
 
 
 def _job_payload(payload: Any) -> Any:
