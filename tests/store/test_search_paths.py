@@ -1,0 +1,61 @@
+"""Search results do not depend on the path a search takes (SQL sort of a small match set, or a walk
+of the cached sorted list; SKU matches by join or by the cached variant map), and the caches follow
+every write."""
+from __future__ import annotations
+
+import pytest
+
+from synq_desktop.store import edits, pull, queries
+from synq_desktop.store.queries import ProductFilter
+from synq_desktop.store.states import EntityType as E
+
+SEARCHES = ("", "wool", "w", "ol", "sweater wool", "RED", "red-s", "MWS wool", "4006381333931", "BLU s", "ha",
+            "no-such", "x", "socks", "HAM-001 claw")
+
+
+@pytest.fixture
+def catalog(w):
+    w(pull.upsert_server_records, E.CATEGORY, [{"id": "knit", "name": "Knitwear", "slug": "knitwear"}])
+    w(pull.upsert_server_records, E.PRODUCT, [
+        {"id": "p1", "title": "Merino Sweater", "description": "Soft wool", "category_id": "knit",
+         "status": "ACTIVE"},
+        {"id": "p2", "title": "hiking socks", "description": "Wool blend", "status": "DRAFT"},
+        {"id": "p3", "title": "Claw Hammer", "description": "Steel", "status": "ACTIVE"}])
+    w(pull.upsert_server_records, E.VARIANT, [
+        {"id": f"v{i}", "product_id": pid, "sku": sku, "barcode": bc, "price": "1", "currency": "EUR"}
+        for i, (pid, sku, bc) in enumerate([
+            ("p1", "MWS-RED-S", "4006381333931"), ("p1", "MWS-BLU-L", None), ("p2", "SOCK-RED-M", None),
+            ("p3", "HAM-001", None)])])
+
+
+def every_search(r) -> dict[tuple[str, str, bool], list[str]]:
+    return {(text, sort, desc): r(queries.product_ids, ProductFilter(text=text), sort, desc)
+            for text in SEARCHES for sort in ("title", "updated_at", "variant_count") for desc in (False, True)}
+
+
+def test_every_path_gives_the_same_answer(r, catalog, monkeypatch) -> None:
+    by_sql = every_search(r)
+    assert by_sql[("wool", "title", False)] == ["p2", "p1"]
+    assert by_sql[("RED", "title", False)] == ["p2", "p1"]
+    assert by_sql[("4006381333931", "title", False)] == ["p1"]
+    assert by_sql[("MWS wool", "title", False)] == ["p1"]
+    monkeypatch.setattr(queries, "SMALL_MATCH", -1)  # always walk the sorted list
+    monkeypatch.setattr(queries, "MANY_VARIANTS", -1)  # always map SKUs through the variant map
+    assert every_search(r) == by_sql
+    assert every_search(r) == by_sql  # and again from the caches
+
+
+def test_the_caches_follow_writes(r, w, catalog, monkeypatch) -> None:
+    monkeypatch.setattr(queries, "SMALL_MATCH", -1)
+    monkeypatch.setattr(queries, "MANY_VARIANTS", -1)
+    assert r(queries.product_ids, ProductFilter(text="RED")) == ["p2", "p1"]
+    assert r(queries.product_ids, ProductFilter(text="wool")) == ["p2", "p1"]
+    new_id = w(edits.create, E.PRODUCT, {"title": "A wool hat"})
+    hat_red = w(edits.create, E.VARIANT, {"product_id": new_id, "sku": "HAT-RED"})
+    assert r(queries.product_ids, ProductFilter(text="wool")) == [new_id, "p2", "p1"]
+    assert r(queries.product_ids, ProductFilter(text="RED")) == [new_id, "p2", "p1"]
+    assert r(queries.product_ids, None) == [new_id, "p3", "p2", "p1"]
+    w(edits.delete, E.VARIANT, hat_red)  # discarded before it was sent
+    w(edits.delete, E.PRODUCT, "p1")
+    assert r(queries.product_ids, ProductFilter(text="RED")) == ["p2"]
+    assert r(queries.product_ids, None) == [new_id, "p3", "p2"]
