@@ -1,7 +1,8 @@
 """Changes that need a person: operations the server refused (REJECTED, with its reason) and those
 whose outcome is unknown (UNCERTAIN). Nothing is ever dropped silently, so each waits here until the
-user retries it (after fixing the record in the grid), discards it (its local effect is undone), or
-reverts the whole record to the server's version.
+user fixes its values and sends it again (a refused create or update), retries it as it is, adopts the
+server record an uncertain create made, discards it (its local effect is undone), or reverts the whole
+record to the server's version.
 """
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from synq_desktop.sync.reconcile import AMBIGUOUS
 from synq_desktop.ui.catalog_source import CatalogSource, OperationRow
+from synq_desktop.ui.dialog_future import ask
+from synq_desktop.ui.operation_fix_form import AdoptOperationDialog, FixOperationDialog
 
 log = logging.getLogger(__name__)
 HEADERS = ("Record", "Change", "State", "Why")
@@ -56,23 +60,31 @@ class OperationsDialog(QDialog):
         self.table.verticalHeader().hide()
         self.note = QLabel("Nothing waits for you: every change can be sent.")
         self.note.setWordWrap(True)
+        self.fix = QPushButton("&Fix…")
+        self.fix.setObjectName("fix")
+        self.fix.setToolTip("Correct the values the server refused and send them again")
         self.retry = QPushButton("&Retry")
         self.retry.setObjectName("retry")
-        self.retry.setToolTip("Send it again (fix the record in the grid first if the server refused it)")
+        self.retry.setToolTip("Send it again as it is (an uncertain create: it was not made)")
+        self.adopt = QPushButton("&Adopt…")
+        self.adopt.setObjectName("adopt")
+        self.adopt.setToolTip("The server did make this record: take its record as this one")
         self.discard = QPushButton("&Discard")
         self.discard.setObjectName("discard")
         self.discard.setToolTip("Give this change up; its effect here is undone")
         self.revert = QPushButton("Re&vert record")
         self.revert.setObjectName("revert")
         self.revert.setToolTip("Give up every change of this record: back to the server's version")
+        self.fix.clicked.connect(lambda: self._act("fix"))
         self.retry.clicked.connect(lambda: self._act("retry"))
+        self.adopt.clicked.connect(lambda: self._act("adopt"))
         self.discard.clicked.connect(lambda: self._act("discard"))
         self.revert.clicked.connect(lambda: self._act("revert"))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         row = QHBoxLayout()
-        for widget in (self.retry, self.discard, self.revert):
+        for widget in (self.fix, self.retry, self.adopt, self.discard, self.revert):
             row.addWidget(widget)
         row.addStretch(1)
         layout = QVBoxLayout(self)
@@ -93,10 +105,13 @@ class OperationsDialog(QDialog):
             why = op.reason + (f" (HTTP {op.http_status})" if op.http_status else "")
             if op.state == "UNCERTAIN" and not why:
                 why = "The answer was lost: the server may or may not have it."
+            elif why.startswith(AMBIGUOUS + ": "):
+                why = why.removeprefix(AMBIGUOUS + ": ")  # the state column says it is uncertain; say what is known
             for col, text in enumerate((f"{op.entity_type} {op.label}".strip(), describe(op), op.state.lower(), why)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(r, col, item)
+        self.note.setText("Nothing waits for you: every change can be sent.")
         self.note.setVisible(not self.operations)
         if self.operations:
             self.table.selectRow(0)
@@ -107,19 +122,50 @@ class OperationsDialog(QDialog):
         return self.operations[rows[0].row()] if rows else None
 
     def _selection_changed(self) -> None:
-        enabled = self.current() is not None
+        op = self.current()
+        enabled = op is not None
         for button in (self.retry, self.discard, self.revert):
             button.setEnabled(enabled)
+        self.fix.setEnabled(op is not None and op.state == "REJECTED" and op.kind in ("create", "update")
+                            and bool(op.payload))
+        self.adopt.setEnabled(op is not None and op.state == "UNCERTAIN" and op.kind == "create")
 
     def _act(self, action: str) -> None:
         chosen = self.current()
         if chosen is None or (self._busy is not None and not self._busy.done()):
             return
-        self._busy = asyncio.ensure_future(self.act(chosen, action))
+        self._busy = asyncio.ensure_future(self.ask_and_act(chosen, action))
 
-    async def act(self, op: OperationRow, action: str) -> None:
+    async def ask_and_act(self, op: OperationRow, action: str) -> None:
+        """Fix and adopt first ask for the values (a dialog awaited, never exec()); the others act."""
+        if action == "fix":
+            form = FixOperationDialog(op, self)
+            accepted = await ask(form) == QDialog.DialogCode.Accepted.value
+            changes = dict(form.changes())
+            form.deleteLater()
+            if accepted and changes:
+                await self.act(op, "fix", changes)
+            elif accepted:
+                await self.act(op, "retry")  # nothing altered: "send again" as it is
+            return
+        if action == "adopt":
+            form = AdoptOperationDialog(op, self)
+            accepted = await ask(form) == QDialog.DialogCode.Accepted.value
+            server_id = form.server_id()
+            form.deleteLater()
+            if accepted and server_id:
+                await self.act(op, "adopt", server_id)
+            return
+        await self.act(op, action)
+
+    async def act(self, op: OperationRow, action: str, value: object = None) -> None:
         try:
-            if action == "retry":
+            if action == "fix":
+                assert isinstance(value, dict)
+                await self.source.fix_operation(op.op_id, value)
+            elif action == "adopt":
+                await self.source.adopt_operation(op.op_id, str(value))
+            elif action == "retry":
                 await self.source.retry_operation(op.op_id)
             elif action == "discard":
                 await self.source.discard_operation(op.op_id)
