@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QListView,
     QMessageBox,
@@ -59,6 +60,9 @@ from synq_desktop.ui.write_queue import WriteQueue
 
 log = logging.getLogger(__name__)
 MAX_VARIANT_PRODUCTS = 50  # variants of at most this many selected products are shown together
+VIEWER_REASON = ("Read-only: you are signed in with the VIEWER role, and the server takes no edits from it. "
+                 "You can browse, search and copy; changes queued before are kept in the outbox.")
+GRID_EDIT_ACTIONS = ("Paste", "Fill down", "Delete rows")  # EditGridView's actions that change the copy
 
 
 class DeleteProductsCommand(QUndoCommand):
@@ -192,7 +196,14 @@ class CatalogEditor(QWidget):
         top.addWidget(self.product_form_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        self.read_only_note = QLabel(self)
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setFrameShape(QLabel.Shape.StyledPanel)
+        self.read_only_note.setMargin(6)
+        self.read_only_note.hide()
         layout.addLayout(top)
+        layout.addWidget(self.read_only_note)
         layout.addWidget(self.splitter, 1)
 
         self.sync_bar = SyncStatusBar(source, sync)
@@ -354,17 +365,24 @@ class CatalogEditor(QWidget):
                 self._tasks.add(future)
                 future.add_done_callback(self._tasks.discard)
         self._was_syncing = status.syncing
-        self.set_read_only(status.role == "VIEWER")
+        self.set_read_only(status.role == "VIEWER", VIEWER_REASON)
 
     def _after_write(self) -> None:
         if self.writes.outstanding == 0:
             self.sync_bar.refresh_counts()
             self.issues.show_products(self.variants.product_ids)  # findings follow the edits
 
-    def set_read_only(self, read_only: bool) -> None:
-        """A VIEWER's copy: nothing editable, nothing draggable, no new-variant row."""
+    def set_read_only(self, read_only: bool, reason: str = VIEWER_REASON) -> None:
+        """A VIEWER's copy: nothing editable, nothing draggable, no new-variant row, no paste, fill
+        down or delete; a note above the grids says why (the edit controls are disabled, not hidden)."""
+        self.read_only_note.setText(reason if read_only else "")
+        self.read_only_note.setVisible(read_only)
         if read_only == self.products.read_only:
             return
+        for view in (self.grid, self.variant_grid):
+            for action in view.actions():
+                if action.text() in GRID_EDIT_ACTIONS:
+                    action.setEnabled(not read_only)
         for model in (self.products, self.categories, self.variants, self.brands):
             model.beginResetModel()
             model.read_only = read_only
@@ -476,6 +494,8 @@ class CatalogEditor(QWidget):
         return len(changes)
 
     async def new_product(self) -> str | None:
+        if self.products.read_only:
+            return None
         category_id = self._current_category
         fields: dict[str, object] = {"title": "New product", "status": "DRAFT"}
         if category_id is not None:
@@ -528,7 +548,9 @@ class CatalogEditor(QWidget):
 
     async def delete_products(self, rows: list[int]) -> bool:
         ids = [self.products.ids[r] for r in rows if r < len(self.products.ids)]
-        if not ids:
+        if not ids or self.products.read_only:
+            if ids:
+                self.message.emit(self.read_only_note.text())
             return False
         first = self.products.row_data(rows[0])
         what = f"“{first.title}”" if len(ids) == 1 and first is not None else f"{len(ids)} products"
@@ -558,7 +580,9 @@ class CatalogEditor(QWidget):
 
     async def discard_variants(self, rows: list[int]) -> bool:
         rows = [r for r in rows if self.variants.variant(r) is not None]
-        if not rows:
+        if not rows or self.variants.read_only:
+            if rows:
+                self.message.emit(self.read_only_note.text())
             return False
         problem = self.variants.discard_problem(rows)
         if problem:
