@@ -177,7 +177,7 @@ def slow_sandbox() -> Iterator:
 def test_progress_rises_visibly(slow_sandbox):
     creds = slow_sandbox.mint("ADMIN")
     with creds.client() as api:
-        job = submit(api, "BULK_IMPORT", [{"title": f"Slow {n}"} for n in range(40)])
+        job = submit(api, "BULK_IMPORT", [{"title": f"Slow {n}"} for n in range(80)])  # 2 s at 40 a second
         states = watch_job(api, job["id"], timeout=20)
         current = states[-1]
         assert current["status"] == "COMPLETED"
@@ -185,6 +185,6 @@ def test_progress_rises_visibly(slow_sandbox):
         counts = [count for _status, count in seen]
         assert counts == sorted(counts), "processed_items never goes back"
         middle = {count for status, count in seen if status == "PROCESSING"}
-        assert len(middle) >= 3 and any(0 < c < 40 for c in middle), f"progress seen: {sorted(middle)}"
-        assert current["total_items"] == 40 and current["processed_items"] == 40
+        assert len(middle) >= 3 and any(0 < c < 80 for c in middle), f"progress seen: {sorted(middle)}"
+        assert current["total_items"] == 80 and current["processed_items"] == 80
         assert current.get("updated_at", "") >= current["created_at"]

@@ -81,11 +81,11 @@ def test_progress_rises_visibly_at_the_configured_rate():
         creds = running.mint("ADMIN")
         with creds.client() as api:
             job = api.post("/bulk-jobs", json={"job_type": "BULK_IMPORT",
-                                               "payload": [{"title": f"P{i}"} for i in range(40)]}).json()
+                                               "payload": [{"title": f"P{i}"} for i in range(100)]}).json()  # 2 s
             states = watch_job(api, job["id"], timeout=20)
             assert states[-1]["status"] == "COMPLETED"
             seen = {state["processed_items"] for state in states}
-            assert len(seen - {0, 40}) >= 3, f"progress was not visible: {sorted(seen)}"
+            assert len(seen - {0, 100}) >= 3, f"progress was not visible: {sorted(seen)}"
 
 
 def test_a_job_interrupted_by_a_kill_resumes_after_restart(tmp_path):
