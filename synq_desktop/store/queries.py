@@ -179,18 +179,27 @@ def _file_version(raw: sqlite3.Connection) -> tuple[int, int]:
     return raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes
 
 
-def _ordered_products(connection: Connection, column: str, direction: str) -> tuple[list[int], list[str]]:
+def _ordered_products(connection: Connection, column: str, direction: str,
+                      with_rowids: bool = True) -> tuple[list[int] | None, list[str]]:
     """(rowids, local ids) of every live product in grid order, cached on the connection for the
-    last sort asked for while the file stays as it is."""
+    last sort asked for while the file stays as it is. The other direction of the same column is
+    the cached list reversed (the local id breaks every tie, so the order is total). A plain sort
+    fetches only the ids (`with_rowids=False`: rowids come back as None unless cached)."""
     raw = _raw(connection)
     version = _file_version(raw)
     cached = connection.info.get(_ORDER_CACHE)
-    if cached is not None and cached[0] == (version, column, direction):
-        return cached[1], cached[2]
-    rows = raw.execute(f"SELECT rowid, local_id FROM products WHERE deleted = 0 "
-                       f"ORDER BY {column} {direction}, local_id {direction}").fetchall()
-    rowids = [r[0] for r in rows]
-    ids = [r[1] for r in rows]
+    if cached is not None and cached[0][:2] == (version, column) and (cached[1] is not None or not with_rowids):
+        rowids, ids = cached[1], cached[2]
+        if cached[0][2] == direction:
+            return rowids, ids
+        return (rowids[::-1] if rowids is not None else None), ids[::-1]
+    sql = (f"SELECT {'rowid, ' if with_rowids else ''}local_id FROM products WHERE deleted = 0 "
+           f"ORDER BY {column} {direction}, local_id {direction}")
+    rows = raw.execute(sql).fetchall()
+    if with_rowids:
+        rowids, ids = [r[0] for r in rows], [r[1] for r in rows]
+    else:
+        rowids, ids = None, [r[0] for r in rows]
     if _file_version(raw) == version:  # nothing committed meanwhile: the list is that version's
         connection.info[_ORDER_CACHE] = ((version, column, direction), rowids, ids)
     return rowids, ids
@@ -243,16 +252,12 @@ def product_ids(connection: Connection, flt: ProductFilter | None = None, sort: 
                    f"AND p.deleted = 0 ORDER BY p.{column} {direction}, p.local_id {direction}")
             return [row[0] for row in raw.execute(sql, (json.dumps(list(matches)),)).fetchall()]
         order_rowids, order_ids = _ordered_products(connection, column, direction)
+        assert order_rowids is not None
         return [i for r, i in zip(order_rowids, order_ids, strict=True) if r in matches]
     # A filter selects rowids through its own index first; the survivors are then sorted. (Walking the
     # sort index and testing each row costs a table lookup per product: 4-6 times slower at 100k.)
     if not filters:
-        cached = connection.info.get(_ORDER_CACHE)
-        if cached is not None and cached[0] == (_file_version(raw), column, direction):
-            return list(cached[2])
-        sql = (f"SELECT local_id FROM products WHERE deleted = 0 "
-               f"ORDER BY {column} {direction}, local_id {direction}")
-        return [row[0] for row in raw.execute(sql).fetchall()]
+        return list(_ordered_products(connection, column, direction, with_rowids=False)[1])
     sql = (f"SELECT p.local_id FROM products p "
            f"WHERE +p.deleted = 0 AND p.rowid IN (SELECT rowid FROM products WHERE deleted = 0 AND {' AND '.join(filters)}) "
            f"ORDER BY p.{column} {direction}, p.local_id {direction}")

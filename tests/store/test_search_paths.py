@@ -59,3 +59,22 @@ def test_the_caches_follow_writes(r, w, catalog, monkeypatch) -> None:
     w(edits.delete, E.PRODUCT, "p1")
     assert r(queries.product_ids, ProductFilter(text="RED")) == ["p2"]
     assert r(queries.product_ids, None) == [new_id, "p3", "p2"]
+
+
+def test_a_sort_and_its_reverse_come_from_sql_order(r, w, catalog, monkeypatch) -> None:
+    # Ties (same title, no updated_at) and NULLs: the local id decides, so the reverse is exact.
+    w(pull.upsert_server_records, E.PRODUCT, [
+        {"id": f"t{i}", "title": "Same title", "description": "tie", "status": "ACTIVE"} for i in range(4)])
+
+    def by_sql(connection, column: str, direction: str) -> list[str]:
+        return [row[0] for row in connection.exec_driver_sql(
+            f"SELECT local_id FROM products WHERE deleted = 0 ORDER BY {column} {direction}, local_id {direction}")]
+
+    monkeypatch.setattr(queries, "SMALL_MATCH", -1)  # searches walk the cached (maybe reversed) list
+    for sort in ("title", "updated_at", "variant_count", "brand"):
+        column = queries.PRODUCT_SORTS[sort]
+        for desc in (False, True, False, True):  # the second of each pair may be the first reversed
+            expected = r(by_sql, column, "DESC" if desc else "ASC")
+            assert r(queries.product_ids, None, sort, desc) == expected
+            assert r(queries.product_ids, ProductFilter(text="e"), sort, desc) == [
+                i for i in expected if i in set(r(queries.product_ids, ProductFilter(text="e")))]
