@@ -221,7 +221,12 @@ class CatalogEditor(QWidget):
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Y")])
+        # Both spellings everywhere: a StandardKey in a list becomes only its first binding (Ctrl+Y here).
+        redo_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+        for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):
+            if QKeySequence(extra) not in redo_keys:
+                redo_keys.append(QKeySequence(extra))
+        self.redo_action.setShortcuts(redo_keys)
         self.find_action = QAction("&Find", self, shortcut=QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self._focus_search)
         self.new_action = QAction("&New product", self, shortcut=QKeySequence.StandardKey.New)
