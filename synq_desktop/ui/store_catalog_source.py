@@ -8,6 +8,7 @@ only translates between the store's rows and the UI's row types.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -35,10 +36,21 @@ P = schema.products
 V = schema.variants
 
 
+# The product grid asks for its first page right after a new id list: that page is read in the same
+# reader call (one snapshot, one trip to the reader thread instead of two) and handed over once.
+FIRST_PAGE = 200  # the grid's PAGE_SIZE (product_table_model); another size only misses the prefetch
+PREFETCH_TTL_S = 2.0
+
+
 def _product_ids(connection: Connection, query: ProductQuery) -> list[str]:
     flt = queries.ProductFilter(text=query.text, category_id=query.category_id, include_subcategories=True)
     sort = query.sort_key if query.sort_key in queries.PRODUCT_SORTS else "title"
     return queries.product_ids(connection, flt, sort=sort, descending=query.descending)
+
+
+def _product_ids_and_first_page(connection: Connection, query: ProductQuery) -> tuple[list[str], dict[str, ProductRow]]:
+    ids = _product_ids(connection, query)
+    return ids, _product_rows(connection, ids[:FIRST_PAGE]) if ids else {}
 
 
 def _issue_texts(issues: Any) -> tuple[str, ...]:
@@ -176,8 +188,11 @@ def _batch(changes: Sequence[FieldChange], entity_type: EntityType) -> list[edit
 class StoreCatalogSource:
     def __init__(self, copy: WorkingCopy) -> None:
         self.copy = copy
+        # (ids of the first page, their rows, when read): taken by the next product_rows of those ids.
+        self._first_page: tuple[list[str], dict[str, ProductRow], float] | None = None
 
     async def _write(self, fn: Any, *args: Any, doing: str = "saving") -> Any:
+        self._first_page = None  # rows read before a write are not handed out after it
         try:
             return await self.copy.write(fn, *args, doing=doing)
         except Exception as exc:
@@ -185,10 +200,18 @@ class StoreCatalogSource:
 
     # products
     async def product_ids(self, query: ProductQuery) -> list[str]:
-        return await self.copy.read(_product_ids, query, doing="searching products")
+        self._first_page = None
+        ids, rows = await self.copy.read(_product_ids_and_first_page, query, doing="searching products")
+        self._first_page = (ids[:FIRST_PAGE], rows, time.monotonic())
+        return ids
 
     async def product_rows(self, ids: Sequence[str]) -> dict[str, ProductRow]:
-        return await self.copy.read(_product_rows, list(ids), doing="reading products")
+        wanted = list(ids)
+        prefetched, self._first_page = self._first_page, None
+        if (prefetched is not None and prefetched[0] == wanted
+                and time.monotonic() - prefetched[2] < PREFETCH_TTL_S):
+            return prefetched[1]
+        return await self.copy.read(_product_rows, wanted, doing="reading products")
 
     async def update_products(self, changes: Sequence[FieldChange]) -> None:
         await self._write(edits.apply, _batch(changes, EntityType.PRODUCT))
