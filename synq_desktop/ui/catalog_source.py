@@ -87,6 +87,16 @@ class NamedRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class BrandRow:
+    """A brand with everything the server keeps about it (the brand form edits these)."""
+
+    id: str
+    name: str
+    description: str | None
+    logo_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     """One cell: set `field` of record `id` to `value` (None clears it)."""
 
@@ -183,6 +193,7 @@ class CatalogSource(Protocol):
     async def delete_category(self, category_id: str) -> None: ...
     async def brands(self) -> list[NamedRecord]: ...
     async def create_brand(self, name: str) -> str: ...
+    async def brand_details(self, brand_id: str) -> BrandRow | None: ...
     async def update_brand(self, brand_id: str, fields: Mapping[str, object]) -> None: ...
     async def templates(self) -> list[NamedRecord]: ...
     # outbox and conflicts

@@ -18,6 +18,7 @@ from synq_desktop.store import edits, outbox, queries, schema
 from synq_desktop.store.states import EntityType, OpState
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.ui.catalog_source import (
+    BrandRow,
     CategoryNode,
     ConflictRow,
     FieldChange,
@@ -90,6 +91,13 @@ def _categories(connection: Connection) -> list[CategoryNode]:
 def _named(connection: Connection, table: Any) -> list[NamedRecord]:
     return [NamedRecord(r.local_id, r.name or "") for r in connection.execute(
         select(table.c.local_id, table.c.name).where(table.c.deleted == 0).order_by(table.c.name))]
+
+
+def _brand_details(connection: Connection, brand_id: str) -> BrandRow | None:
+    b = schema.brands
+    r = connection.execute(select(b.c.local_id, b.c.name, b.c.description, b.c.logo_url).where(
+        b.c.local_id == brand_id, b.c.deleted == 0)).first()
+    return BrandRow(r.local_id, r.name or "", r.description, r.logo_url) if r is not None else None
 
 
 def _variants_of(connection: Connection, product_ids: Sequence[str]) -> list[VariantRow]:
@@ -259,6 +267,9 @@ class StoreCatalogSource:
 
     async def create_brand(self, name: str) -> str:
         return await self._write(edits.create, EntityType.BRAND, {"name": name})
+
+    async def brand_details(self, brand_id: str) -> BrandRow | None:
+        return await self.copy.read(_brand_details, brand_id, doing="reading a brand")
 
     async def update_brand(self, brand_id: str, fields: Mapping[str, object]) -> None:
         await self._write(edits.update, EntityType.BRAND, brand_id, dict(fields))
