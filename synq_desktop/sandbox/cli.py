@@ -14,16 +14,17 @@ from pathlib import Path
 
 from synq_desktop.sandbox.settings import SandboxSettings
 
-# (flag, FaultConfig field, type) — the agreed fault flags (see faults.py).
-FAULT_FLAGS: list[tuple[str, str, type]] = [
-    ("--latency-ms", "latency_ms", int),
-    ("--latency-jitter-ms", "latency_jitter_ms", int),
-    ("--error-rate", "error_rate", float),
-    ("--throttle-burst", "throttle_burst", int),
-    ("--retry-after-s", "retry_after_s", int),
-    ("--drop-after-commit-rate", "drop_after_commit_rate", float),
-    ("--truncate-rate", "truncate_rate", float),
-    ("--garbage-rate", "garbage_rate", float),
+# (flag, FaultConfig field, type, help) — the agreed fault flags (see faults.py); all off by default.
+FAULT_FLAGS: list[tuple[str, str, type, str]] = [
+    ("--latency-ms", "latency_ms", int, "fault: delay every API answer by this many ms"),
+    ("--latency-jitter-ms", "latency_jitter_ms", int, "fault: plus a random 0..N ms"),
+    ("--error-rate", "error_rate", float, "fault: share of API requests answered with an error of --error-codes (0..1)"),
+    ("--throttle-burst", "throttle_burst", int, "fault: answer the next N API requests 429"),
+    ("--retry-after-s", "retry_after_s", int, "fault: the Retry-After those 429s carry"),
+    ("--drop-after-commit-rate", "drop_after_commit_rate", float,
+     "fault: share of requests whose change commits but whose answer is dropped"),
+    ("--truncate-rate", "truncate_rate", float, "fault: share of 2xx bodies cut short"),
+    ("--garbage-rate", "garbage_rate", float, "fault: share of 2xx answers replaced by a non-JSON body"),
 ]
 
 
@@ -33,21 +34,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
     parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: in memory)")
     parser.add_argument("--demo", type=int, default=500, metavar="N", help="demo products on a first start (0: none)")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="demo catalog seed (same seed, same catalog)")
     parser.add_argument("--docs-only", action="store_true", help="turn every EXT part of API.md off")
     parser.add_argument("--light-lists", action="store_true",
                         help="docs-only: product lists give the light projection")
     parser.add_argument("--token", default=None, help="fixed demo token (does not expire unless --token-ttl)")
-    parser.add_argument("--tenant-id", default=None)
-    parser.add_argument("--org-id", default=None)
-    parser.add_argument("--token-ttl", type=int, default=None, metavar="SECONDS")
+    parser.add_argument("--tenant-id", default=None, help="fixed demo tenant id")
+    parser.add_argument("--org-id", default=None, help="fixed demo org id")
+    parser.add_argument("--token-ttl", type=int, default=None, metavar="SECONDS",
+                        help="the demo token expires after this many seconds")
     parser.add_argument("--job-rate", type=float, default=20.0, help="bulk-job items per second (0: unthrottled)")
     parser.add_argument("--rate-limit", type=int, default=6000, help="requests per minute per token (0: none)")
-    for flag, field, kind in FAULT_FLAGS:
-        parser.add_argument(flag, dest=f"fault_{field}", type=kind, default=None)
+    for flag, field, kind, text in FAULT_FLAGS:
+        parser.add_argument(flag, dest=f"fault_{field}", type=kind, default=None, help=text)
     parser.add_argument("--error-codes", dest="fault_error_codes", default=None,
                         help="comma-separated status codes for --error-rate (default 500,502,503)")
-    parser.add_argument("--fault-seed", dest="fault_seed", type=int, default=None)
+    parser.add_argument("--fault-seed", dest="fault_seed", type=int, default=None,
+                        help="seed of the fault draws (same seed, same faults)")
     parser.add_argument("--fault-paths", dest="fault_paths", default=None, help="regex of request paths to affect")
     return parser
 
