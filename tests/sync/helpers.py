@@ -5,8 +5,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from synq_desktop.api import RetryPolicy, SynqClient
 from synq_desktop.store import edits
 from synq_desktop.store.working_copy import WorkingCopy
@@ -76,4 +74,4 @@ def new_variant(wc: WorkingCopy, product_id: str, sku: str, price: str = "10.00"
                              {"product_id": product_id, "sku": sku, "price": price, "currency": "USD", **fields})
 
 
-__all__ = ["client_for", "edit", "httpx", "last_seq", "new_product", "new_variant", "server_all", "server_get", "sync"]
+__all__ = ["client_for", "edit", "last_seq", "new_product", "new_variant", "server_all", "server_get", "sync"]
