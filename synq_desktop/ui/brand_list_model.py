@@ -1,5 +1,5 @@
-"""Brands: a list to browse, rename in place (undoable) and add to; a product's brand is assigned
-from the product grid's Brand column (type or paste the name)."""
+"""Brands: a list to browse, rename in place and edit with the brand form (both undoable), and add
+to; a product's brand is assigned from the product grid's Brand column (type or paste the name)."""
 from __future__ import annotations
 
 import asyncio
@@ -28,6 +28,21 @@ class RenameBrandCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.model.apply_fields(self.brand_id, {"name": self.old})
+
+
+class EditBrandCommand(QUndoCommand):
+    """The brand form's changes (name, description, logo URL) as one undo step."""
+
+    def __init__(self, model: BrandListModel, brand_id: str, old: Mapping[str, object],
+                 new: Mapping[str, object]) -> None:
+        super().__init__(f"Edit brand {old.get('name') or new.get('name')!r}")
+        self.model, self.brand_id, self.old, self.new = model, brand_id, dict(old), dict(new)
+
+    def redo(self) -> None:
+        self.model.apply_fields(self.brand_id, self.new)
+
+    def undo(self) -> None:
+        self.model.apply_fields(self.brand_id, self.old)
 
 
 class BrandListModel(QAbstractListModel):
@@ -99,6 +114,18 @@ class BrandListModel(QAbstractListModel):
             command.redo()
         return True
 
+    def edit_brand(self, brand_id: str, old: Mapping[str, object], new: Mapping[str, object]) -> bool:
+        """Apply the brand form's changes as one undoable step; False when nothing changed or the
+        copy is read-only."""
+        if self.read_only or not new:
+            return False
+        command = EditBrandCommand(self, brand_id, {k: old.get(k) for k in new}, new)
+        if self.undo_stack is not None:
+            self.undo_stack.push(command)
+        else:
+            command.redo()
+        return True
+
     def apply_fields(self, brand_id: str, fields: Mapping[str, object]) -> None:
         for row, brand in enumerate(self._brands):
             if brand.id == brand_id and "name" in fields:
@@ -107,7 +134,9 @@ class BrandListModel(QAbstractListModel):
         payload = dict(fields)
         self.writes.submit(lambda: self.source.update_brand(brand_id, payload), after=self.changed.emit)
 
-    async def create_brand(self, name: str) -> str | None:
+    async def create_brand(self, name: str, details: Mapping[str, object] | None = None) -> str | None:
+        """A new brand; `details` (description, logo URL) ride in the same create (it is unsent, so the
+        store folds them into it)."""
         name = name.strip()
         if not name:
             self.problem.emit("A brand needs a name.")
@@ -118,6 +147,9 @@ class BrandListModel(QAbstractListModel):
         await self.writes.drain()
         try:
             new_id = await self.source.create_brand(name)
+            extra = {k: v for k, v in (details or {}).items() if k != "name" and v is not None}
+            if extra:
+                await self.source.update_brand(new_id, extra)
         except Exception as exc:  # noqa: BLE001 - reported
             self.problem.emit(f"The brand was not created: {exc}")
             return None

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from synq_desktop.ui.brand_form import BrandFormDialog
 from synq_desktop.ui.brand_list_model import BrandListModel
 from synq_desktop.ui.catalog_source import CatalogSource, FieldChange, ProductQuery, SavedViewRow
 from synq_desktop.ui.category_tree_model import CategoryTreeModel
@@ -172,10 +173,24 @@ class CatalogEditor(QWidget):
         self.new_brand.setObjectName("newBrand")
         self.new_brand.setPlaceholderText("New brand name, then Enter")
         self.new_brand.returnPressed.connect(lambda: self._spawn(self._add_brand()))
+        # F2 renames in place; Enter or a double-click opens the brand form (description, logo URL).
+        self.brand_list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.brand_list.activated.connect(lambda index: self._spawn(self.edit_brand(index.row())))
+        self.brand_form_button = QPushButton("New brand &form…", brands_page)
+        self.brand_form_button.setObjectName("newBrandForm")
+        self.edit_brand_button = QPushButton("&Edit brand…", brands_page)
+        self.edit_brand_button.setObjectName("editBrand")
+        self.brand_form_button.clicked.connect(lambda: self._spawn(self.new_brand_from_form()))
+        self.edit_brand_button.clicked.connect(
+            lambda: self._spawn(self.edit_brand(self.brand_list.currentIndex().row())))
+        brand_buttons = QHBoxLayout()
+        brand_buttons.addWidget(self.brand_form_button)
+        brand_buttons.addWidget(self.edit_brand_button)
         brands_layout = QVBoxLayout(brands_page)
         brands_layout.setContentsMargins(0, 0, 0, 0)
         brands_layout.addWidget(self.brand_list, 1)
         brands_layout.addWidget(self.new_brand)
+        brands_layout.addLayout(brand_buttons)
         self.side.addTab(brands_page, "&Brands")
         self.issues = IssuesPanel(source, self)
         self.side.addTab(self.issues, "&Issues")
@@ -395,6 +410,8 @@ class CatalogEditor(QWidget):
         self.new_product_button.setEnabled(not read_only)
         self.product_form_button.setEnabled(not read_only)
         self.new_brand.setEnabled(not read_only)
+        self.brand_form_button.setEnabled(not read_only)
+        self.edit_brand_button.setEnabled(not read_only)
         self.new_action.setEnabled(not read_only)
         self.form_action.setEnabled(not read_only)
 
@@ -432,6 +449,40 @@ class CatalogEditor(QWidget):
     async def _add_brand(self) -> None:
         if await self.brands.create_brand(self.new_brand.text()):
             self.new_brand.clear()
+
+    def _brand_names(self, except_id: str | None) -> list[str]:
+        found = (self.brands.brand(r) for r in range(self.brands.rowCount()))
+        return [b.name for b in found if b is not None and b.id != except_id]
+
+    async def edit_brand(self, row: int) -> bool:
+        """The brand form for the brand at `row`: its changes are one undo step, sent at the next sync."""
+        brand = self.brands.brand(row)
+        if brand is None or self.brands.read_only:
+            return False
+        details = await self.source.brand_details(brand.id)
+        if details is None:
+            self.message.emit(f"The brand {brand.name!r} is gone from this copy.")
+            return False
+        dialog = BrandFormDialog(details, self._brand_names(brand.id), self)
+        accepted = await ask(dialog) == BrandFormDialog.DialogCode.Accepted.value
+        changes = dict(dialog.fields())
+        dialog.deleteLater()
+        old = {"name": details.name, "description": details.description, "logo_url": details.logo_url}
+        if not accepted or not self.brands.edit_brand(brand.id, old, changes):
+            return False
+        await self.writes.drain()
+        return True
+
+    async def new_brand_from_form(self) -> str | None:
+        if self.brands.read_only:
+            return None
+        dialog = BrandFormDialog(None, self._brand_names(None), self)
+        accepted = await ask(dialog) == BrandFormDialog.DialogCode.Accepted.value
+        fields = dict(dialog.fields())
+        dialog.deleteLater()
+        if not accepted:
+            return None
+        return await self.brands.create_brand(str(fields["name"]), fields)
 
     def apply_view(self, view: SavedViewRow | None) -> None:
         """Show a saved view: its category, search, columns and sort (None: everything, all columns)."""
