@@ -391,7 +391,9 @@ def retry(connection: Connection, op_id: str) -> None:
     """The user sends a rejected or uncertain operation again (same idempotency key)."""
     op = _require(connection, op_id, (OpState.REJECTED, OpState.UNCERTAIN))
     _set_state(connection, op, OpState.PENDING, next_attempt_at=None)
-    _set_block(connection, op, op.payload)
+    pending = _require(connection, op_id)  # _set_block acts only on an unsent operation: pass it as it is now
+    _set_block(connection, pending, pending.payload)
+    refresh_sync_state(connection, op.entity_type, [op.entity_id])
 
 
 def set_payload(connection: Connection, op_id: str, payload: Mapping[str, Any]) -> None:

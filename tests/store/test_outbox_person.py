@@ -95,3 +95,15 @@ def test_fixing_a_refused_value_changes_the_operation_and_the_row_and_sends_it_a
     with pytest.raises(StoreError, match="no field colour"):
         w(outbox.fix, op.op_id, {"colour": "red"})
     assert r(outbox.get, op.op_id).state == OpState.REJECTED
+
+
+def test_a_retried_operation_waits_again_for_its_unsent_parent(w, r) -> None:
+    pid = w(edits.create, E.PRODUCT, {"title": "Parent not sent"})
+    vid = w(edits.create, E.VARIANT, {"product_id": pid, "sku": "C-1", "price": "5", "currency": "EUR"})
+    [product_op] = r(outbox.record_ops, E.PRODUCT, pid)
+    [variant_op] = r(outbox.record_ops, E.VARIANT, vid)
+    w(outbox.mark_rejected, variant_op.op_id, "sku: taken", 409)
+    w(outbox.retry, variant_op.op_id)
+    retried = r(outbox.get, variant_op.op_id)
+    assert retried.state == OpState.BLOCKED and retried.depends_on == product_op.op_id
+    assert [g.entity_id for g in r(outbox.ready)] == [pid]  # the variant is not sent before its product
