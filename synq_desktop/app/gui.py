@@ -128,6 +128,8 @@ class DesktopSession:
 
     async def run(self) -> int:
         window = self.window = MainWindow()
+        if self.options.sandbox:  # the first frame already says what the wait is for
+            window.show_busy("Starting the sandbox…")
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         window.show()
