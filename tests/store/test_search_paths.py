@@ -78,3 +78,21 @@ def test_a_sort_and_its_reverse_come_from_sql_order(r, w, catalog, monkeypatch) 
             assert r(queries.product_ids, None, sort, desc) == expected
             assert r(queries.product_ids, ProductFilter(text="e"), sort, desc) == [
                 i for i in expected if i in set(r(queries.product_ids, ProductFilter(text="e")))]
+
+
+def test_short_words_match_titles_as_like_did(r, w, catalog) -> None:
+    w(pull.upsert_server_records, E.PRODUCT, [
+        {"id": "odd1", "title": "Ärmel 50%_off", "status": "ACTIVE"},
+        {"id": "odd2", "title": "ärmel 50 off", "status": "ACTIVE"},
+        {"id": "odd3", "title": "MERINO x", "status": "ACTIVE"}])
+
+    def by_like(connection, term: str) -> list[str]:
+        escaped = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return [row[0] for row in connection.exec_driver_sql(
+            "SELECT local_id FROM products WHERE deleted = 0 AND title LIKE ? ESCAPE '\\' ORDER BY title, local_id",
+            (escaped,))]
+
+    for term in ("%", "_", "%_", "ä", "Ä", "ÄR", "me", "ME", "x", "50", "\\"):
+        assert r(queries.product_ids, ProductFilter(text=term)) == r(by_like, term), term
+    w(edits.update, E.PRODUCT, "odd3", {"title": "changed"})  # the kept titles follow writes
+    assert r(queries.product_ids, ProductFilter(text="x")) == r(by_like, "x")
