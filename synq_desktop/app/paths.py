@@ -1,32 +1,27 @@
-"""Where synq-desktop keeps its files: one directory per profile under the user data directory.
+"""The app's names for profile directories; the layout itself is `synq_desktop.store.profiles`.
 
-`SYNQ_DESKTOP_HOME` moves the whole root (tests and portable installs use it); otherwise platformdirs
-picks the platform's user data directory, so nothing is hard-coded per OS.
+`data_root` (platformdirs, or `SYNQ_DESKTOP_HOME`) is the store's; it is imported here because the CLI reads
+it from this module. `profile_dir` keeps the app's contract: a bad name is a `ValueError` (the CLI turns it
+into a usage message), and creating a directory creates only the directory.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import platformdirs
+from synq_desktop.store.errors import ProfileError
+from synq_desktop.store.profiles import data_root, profile_paths
 
-APP_NAME = "synq-desktop"
-DEMO_PROFILE = "demo"
-HOME_ENV = "SYNQ_DESKTOP_HOME"
+__all__ = ["DEMO_PROFILE", "data_root", "profile_dir"]
 
-
-def data_root() -> Path:
-    override = os.environ.get(HOME_ENV)
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+DEMO_PROFILE = "demo"  # the embedded sandbox's profile
 
 
 def profile_dir(name: str, create: bool = True) -> Path:
     """The directory of one profile (its working copy, caches and lock file live here)."""
-    if not name or "/" in name or "\\" in name or name in {".", ".."}:
-        raise ValueError(f"{name!r} is not a usable profile name")
-    path = data_root() / "profiles" / name
+    try:
+        directory = profile_paths(name, create=False).directory
+    except ProfileError as exc:
+        raise ValueError(str(exc)) from None
     if create:
-        path.mkdir(parents=True, exist_ok=True)
-    return path
+        directory.mkdir(parents=True, exist_ok=True)
+    return directory
