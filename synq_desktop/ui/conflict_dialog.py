@@ -10,23 +10,20 @@ import asyncio
 import json
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from synq_desktop.ui.catalog_source import CatalogSource, ConflictRow
+from synq_desktop.ui.pick_list_table import PickListTable
 
 log = logging.getLogger(__name__)
 HEADERS = ("Record", "Field", "Base (last synced)", "Mine", "Theirs", "Changed on the server by")
@@ -40,6 +37,13 @@ def shown(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def _cells(c: ConflictRow) -> tuple[str, ...]:
+    who = " ".join(part for part in (c.theirs_by or "", (c.theirs_at or "").replace("T", " ")[:16]) if part)
+    field = "(deleted on the server)" if c.field == "*" else c.field
+    return (f"{c.entity_type} {c.label}".strip(), field, shown(c.base), shown(c.mine), shown(c.theirs),
+            who or "unknown")
+
+
 class ConflictResolverDialog(QDialog):
     resolved = Signal()
 
@@ -50,14 +54,7 @@ class ConflictResolverDialog(QDialog):
         self.resize(900, 420)
         self.source = source
         self.conflicts: list[ConflictRow] = []
-        self.table = QTableWidget(0, len(HEADERS), self)
-        self.table.setObjectName("conflictTable")
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().hide()
+        self.table = PickListTable(HEADERS, "conflictTable", self)
         self.empty = QLabel("No conflicts: every change you made can be sent.")
         self.keep_mine = QPushButton("Keep &mine")
         self.keep_mine.setObjectName("keepMine")
@@ -90,27 +87,13 @@ class ConflictResolverDialog(QDialog):
 
     async def _reload(self) -> None:
         self.conflicts = await self.source.conflicts()
-        self.table.setRowCount(len(self.conflicts))
-        for r, c in enumerate(self.conflicts):
-            who = " ".join(part for part in (c.theirs_by or "", (c.theirs_at or "").replace("T", " ")[:16]) if part)
-            field = "(deleted on the server)" if c.field == "*" else c.field
-            cells = (f"{c.entity_type} {c.label}".strip(), field, shown(c.base), shown(c.mine), shown(c.theirs),
-                     who or "unknown")
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                item.setData(Qt.ItemDataRole.UserRole, c.id)
-                self.table.setItem(r, col, item)
+        self.table.set_rows([(_cells(c), c.id) for c in self.conflicts])
         self.empty.setVisible(not self.conflicts)
-        if self.conflicts:
-            self.table.selectRow(0)
         self._selection_changed()
 
     def current(self) -> ConflictRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.conflicts[rows[0].row()]
+        row = self.table.picked_row()
+        return None if row is None else self.conflicts[row]
 
     def _selection_changed(self) -> None:
         chosen = self.current()

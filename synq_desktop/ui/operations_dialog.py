@@ -12,15 +12,11 @@ import logging
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +25,7 @@ from synq_desktop.sync.reconcile import AMBIGUOUS
 from synq_desktop.ui.catalog_source import CatalogSource, OperationRow
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.operation_fix_form import AdoptOperationDialog, FixOperationDialog
+from synq_desktop.ui.pick_list_table import PickListTable
 
 log = logging.getLogger(__name__)
 HEADERS = ("Record", "Change", "State", "Why")
@@ -38,6 +35,15 @@ def describe(op: OperationRow) -> str:
     if op.kind == "update":
         return ", ".join(f"{k} → {json.dumps(v, ensure_ascii=False, default=str)}" for k, v in op.payload.items())
     return op.kind
+
+
+def why(op: OperationRow) -> str:
+    text = op.reason + (f" (HTTP {op.http_status})" if op.http_status else "")
+    if op.state == "UNCERTAIN" and not text:
+        return "The answer was lost: the server may or may not have it."
+    if text.startswith(AMBIGUOUS + ": "):
+        return text.removeprefix(AMBIGUOUS + ": ")  # the state column says it is uncertain; say what is known
+    return text
 
 
 class OperationsDialog(QDialog):
@@ -50,14 +56,7 @@ class OperationsDialog(QDialog):
         self.resize(900, 380)
         self.source = source
         self.operations: list[OperationRow] = []
-        self.table = QTableWidget(0, len(HEADERS), self)
-        self.table.setObjectName("operationsTable")
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().hide()
+        self.table = PickListTable(HEADERS, "operationsTable", self)
         self.note = QLabel("Nothing waits for you: every change can be sent.")
         self.note.setWordWrap(True)
         self.fix = QPushButton("&Fix…")
@@ -100,26 +99,15 @@ class OperationsDialog(QDialog):
 
     async def _reload(self) -> None:
         self.operations = await self.source.operations_needing_person()
-        self.table.setRowCount(len(self.operations))
-        for r, op in enumerate(self.operations):
-            why = op.reason + (f" (HTTP {op.http_status})" if op.http_status else "")
-            if op.state == "UNCERTAIN" and not why:
-                why = "The answer was lost: the server may or may not have it."
-            elif why.startswith(AMBIGUOUS + ": "):
-                why = why.removeprefix(AMBIGUOUS + ": ")  # the state column says it is uncertain; say what is known
-            for col, text in enumerate((f"{op.entity_type} {op.label}".strip(), describe(op), op.state.lower(), why)):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.table.setItem(r, col, item)
+        self.table.set_rows([((f"{op.entity_type} {op.label}".strip(), describe(op), op.state.lower(), why(op)), None)
+                             for op in self.operations])
         self.note.setText("Nothing waits for you: every change can be sent.")
         self.note.setVisible(not self.operations)
-        if self.operations:
-            self.table.selectRow(0)
         self._selection_changed()
 
     def current(self) -> OperationRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.operations[rows[0].row()] if rows else None
+        row = self.table.picked_row()
+        return None if row is None else self.operations[row]
 
     def _selection_changed(self) -> None:
         op = self.current()
