@@ -10,11 +10,10 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from synq_desktop.ui.catalog_source import CatalogSource, NamedRecord
+from synq_desktop.ui.item_roles import DISPLAY, EDIT
 from synq_desktop.ui.write_queue import WriteQueue
 
 log = logging.getLogger(__name__)
-DISPLAY = Qt.ItemDataRole.DisplayRole.value
-EDIT = Qt.ItemDataRole.EditRole.value
 BRAND_ID_ROLE = Qt.ItemDataRole.UserRole.value + 1
 
 

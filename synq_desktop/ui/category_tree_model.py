@@ -28,6 +28,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from synq_desktop.domain.slug import is_valid_slug
 from synq_desktop.ui.catalog_source import CatalogSource, CategoryNode
+from synq_desktop.ui.item_roles import ALIGN, ALIGN_RIGHT, DISPLAY, EDIT, TOOLTIP
 from synq_desktop.ui.product_table_model import PRODUCT_IDS_MIME
 from synq_desktop.ui.write_queue import WriteQueue
 
@@ -37,12 +38,7 @@ CATEGORY_IDS_MIME = "application/x-synq-category-ids"
 ROOT_KEY = 0
 ROOT_TITLE = "All products"
 
-DISPLAY = Qt.ItemDataRole.DisplayRole.value
-EDIT = Qt.ItemDataRole.EditRole.value
-TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
-ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
 CATEGORY_ID_ROLE = Qt.ItemDataRole.UserRole.value + 1
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class CategoryFieldsCommand(QUndoCommand):
@@ -230,7 +226,7 @@ class CategoryTreeModel(QAbstractItemModel):
         if role == CATEGORY_ID_ROLE:
             return self._id_of.get(key)
         if role == ALIGN:
-            return _RIGHT if column == 1 else None
+            return ALIGN_RIGHT if column == 1 else None
         if key == ROOT_KEY:
             if role == DISPLAY:
                 return ROOT_TITLE if column == 0 else None

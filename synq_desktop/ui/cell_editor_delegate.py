@@ -13,11 +13,12 @@ from collections.abc import Callable
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLineEdit, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from synq_desktop.ui.item_roles import EDIT
+
 # (column number, text) -> problem or None; choices(column) -> names a completer offers
 Validator = Callable[[int, str], str | None]
 Choices = Callable[[int], list[str]]
 
-EDIT = Qt.ItemDataRole.EditRole.value
 PROBLEM_STYLE = "QLineEdit { border: 2px solid #d33; }"
 
 

@@ -18,9 +18,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from synq_desktop.ui.clipboard_tsv import format_tsv, parse_tsv
-
-DISPLAY = Qt.ItemDataRole.DisplayRole.value
-EDIT = Qt.ItemDataRole.EditRole.value
+from synq_desktop.ui.item_roles import EDIT
 
 
 class EditGridView(QTableView):

@@ -39,6 +39,7 @@ from synq_desktop.ui.catalog_source import (
     ProductRow,
 )
 from synq_desktop.ui.grid_columns import Editor, GridColumn
+from synq_desktop.ui.item_roles import ALIGN, ALIGN_RIGHT, DISPLAY, EDIT, FOREGROUND, ID_ROLE, TOOLTIP
 from synq_desktop.ui.write_queue import WriteQueue
 
 log = logging.getLogger(__name__)
@@ -46,15 +47,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 PRODUCT_IDS_MIME = "application/x-synq-product-ids"
 STATUSES = ("ACTIVE", "DRAFT", "ARCHIVED")
-
-DISPLAY = Qt.ItemDataRole.DisplayRole.value
-EDIT = Qt.ItemDataRole.EditRole.value
-TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
-ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
-FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
-# The record id of a row, for views and tests that need to know which product a row is.
-ID_ROLE = Qt.ItemDataRole.UserRole.value + 1
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("title", "Title", "title", "title", Editor.TEXT, 320),
@@ -336,7 +328,7 @@ class ProductTableModel(QAbstractTableModel):
                 return row.description[:500]
             return None
         if role == ALIGN:
-            return _RIGHT if column.key in _NUMERIC else None
+            return ALIGN_RIGHT if column.key in _NUMERIC else None
         if role == FOREGROUND:
             if column.key == "issue_level" and row.issue_level:
                 return _issue_brush(row.issue_level)

@@ -23,18 +23,11 @@ from synq_desktop.domain.currency import is_currency
 from synq_desktop.domain.validation import check_barcode, check_currency, check_price
 from synq_desktop.ui.catalog_source import CatalogSource, FieldChange, VariantRow
 from synq_desktop.ui.grid_columns import Editor, GridColumn
+from synq_desktop.ui.item_roles import ALIGN, ALIGN_RIGHT, DISPLAY, EDIT, FONT, FOREGROUND, ID_ROLE, TOOLTIP
 from synq_desktop.ui.write_queue import WriteQueue
 
 log = logging.getLogger(__name__)
 
-DISPLAY = Qt.ItemDataRole.DisplayRole.value
-EDIT = Qt.ItemDataRole.EditRole.value
-TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
-FONT = Qt.ItemDataRole.FontRole.value
-FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
-ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
-ID_ROLE = Qt.ItemDataRole.UserRole.value + 1
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 NEW_ROW_TEXT = "new variant…"
 
 COLUMNS: tuple[GridColumn, ...] = (
@@ -169,7 +162,7 @@ class VariantTableModel(QAbstractTableModel):
         if role == TOOLTIP and column.key == "issue_level" and row.issues:
             return "\n".join(row.issues)
         if role == ALIGN and column.key in _NUMERIC:
-            return _RIGHT
+            return ALIGN_RIGHT
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
