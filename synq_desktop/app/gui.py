@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync would pick PyQt5 if present (QT-NOTES.md)
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, SignalInstance
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -303,11 +303,17 @@ class DesktopSession:
         return EngineSyncControl(engine_class(copy, self.client, lock_dir=directory))
 
     def _open_conflicts(self, source: StoreCatalogSource) -> None:
-        assert self.window is not None and self.editor is not None
+        assert self.window is not None
         dialog = ConflictResolverDialog(source, self.window)
-        editor = self.editor
-        dialog.resolved.connect(editor.sync_bar.refresh_counts)
-        dialog.resolved.connect(editor.products.reload)
+        self._open_changing_dialog(dialog, dialog.resolved)
+
+    def _open_changing_dialog(self, dialog: ConflictResolverDialog | OperationsDialog,
+                              changed: SignalInstance) -> None:
+        """Open a dialog that writes to the copy, without blocking the window: each change it makes shows in
+        the status bar's counts and the product grid at once; the dialog is freed when it closes."""
+        assert self.editor is not None
+        changed.connect(self.editor.sync_bar.refresh_counts)
+        changed.connect(self.editor.products.reload)
         dialog.finished.connect(dialog.deleteLater)
         dialog.reload()
         dialog.open()
@@ -349,14 +355,9 @@ class DesktopSession:
             self._signing_in = False
 
     def _open_operations(self, source: StoreCatalogSource) -> None:
-        assert self.window is not None and self.editor is not None
+        assert self.window is not None
         dialog = OperationsDialog(source, self.window)
-        editor = self.editor
-        dialog.changed.connect(editor.sync_bar.refresh_counts)
-        dialog.changed.connect(editor.products.reload)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.reload()
-        dialog.open()
+        self._open_changing_dialog(dialog, dialog.changed)
 
     async def _settle_for_screenshot(self) -> None:
         """Wait (bounded) for the first sync and the first page of rows, so the shot shows data."""
