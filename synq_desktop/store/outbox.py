@@ -26,6 +26,7 @@ from synq_desktop.store.entities import (
     SPECS,
     EntitySpec,
     IdTranslator,
+    base_of,
     comparable,
     local_fields,
     normalize,
@@ -550,11 +551,96 @@ def mark_applied_many(connection: Connection,
                       results: Iterable[tuple[str, Mapping[str, Any] | None, str | None]]) -> list[str]:
     """`mark_applied` for many answers in one transaction: (op_id, server_record, etag) each. With
     synchronous=FULL every commit waits for the disk, so an engine that batches its answers into one
-    write per round saves a disk flush per operation. Returns the op ids unblocked."""
+    write per round saves a disk flush per operation. Returns the op ids unblocked.
+
+    The common answer (an update whose record has no other operation, one answer per record in the
+    batch) is written set-based: a few statements for the whole batch (one SELECT of the operations, one
+    of the other operations of their records, one per referenced table, one executemany UPDATE of the
+    rows, one DELETE) instead of about twenty per operation. Every other answer goes through
+    `mark_applied`, in the order given, before them; the two sets touch different records."""
+    items = list(results)
+    if not items:
+        return []
+    ops: dict[str, Operation] = {}
+    ids = list(dict.fromkeys(op_id for op_id, _, _ in items))
+    for start in range(0, len(ids), 500):
+        for row in connection.execute(select(ob).where(ob.c.op_id.in_(ids[start:start + 500]))):
+            ops[row.op_id] = _operation(row)
+    per_record: dict[tuple[str, str], int] = {}
+    for op_id, _, _ in items:
+        op = ops.get(op_id)
+        if op is not None:
+            key = (op.entity_type.value, op.entity_id)
+            per_record[key] = per_record.get(key, 0) + 1
+    busy = _records_with_other_ops(connection, per_record, set(ids))
+    fast: dict[EntityType, list[tuple[Operation, Mapping[str, Any], str | None]]] = {}
+    slow: list[tuple[str, Mapping[str, Any] | None, str | None]] = []
+    for op_id, record, etag in items:
+        op = ops.get(op_id)
+        if (op is not None and record and op.kind == OpKind.UPDATE
+                and op.state in (OpState.IN_FLIGHT, OpState.UNCERTAIN, OpState.PENDING)
+                and per_record[(op.entity_type.value, op.entity_id)] == 1
+                and (op.entity_type.value, op.entity_id) not in busy):
+            fast.setdefault(op.entity_type, []).append((op, record, etag))
+        else:
+            slow.append((op_id, record, etag))
     unblocked: list[str] = []
-    for op_id, record, etag in results:
+    for op_id, record, etag in slow:
         unblocked += mark_applied(connection, op_id, record, etag)
+    for entity_type, answers in fast.items():
+        _apply_lone_updates(connection, SPECS[entity_type], answers)
     return unblocked
+
+
+def _records_with_other_ops(connection: Connection, records: Mapping[tuple[str, str], int],
+                            batch: set[str]) -> set[tuple[str, str]]:
+    """The records (of `records`) that hold an operation outside `batch`."""
+    busy: set[tuple[str, str]] = set()
+    for entity_type in {et for et, _ in records}:
+        entity_ids = [eid for et, eid in records if et == entity_type]
+        for start in range(0, len(entity_ids), 500):
+            for entity_id, op_id in connection.execute(select(ob.c.entity_id, ob.c.op_id).where(
+                    ob.c.entity_type == entity_type, ob.c.entity_id.in_(entity_ids[start:start + 500]))):
+                if op_id not in batch:
+                    busy.add((entity_type, entity_id))
+    return busy
+
+
+def _apply_lone_updates(connection: Connection, spec: EntitySpec,
+                        answers: list[tuple[Operation, Mapping[str, Any], str | None]]) -> None:
+    """mark_applied of updates whose records have no other operation: nothing to keep, rebase or unblock;
+    the row takes the server's version (apply_server_record's values) and is SYNCED."""
+    table = spec.table
+    translator = IdTranslator(connection, spec, [record for _, record, _ in answers], to_local=True)
+    local_ids = [op.entity_id for op, _, _ in answers]
+    old_bases: dict[str, Any] = {}
+    for start in range(0, len(local_ids), 500):
+        old_bases.update(connection.execute(select(table.c.local_id, table.c.base).where(
+            table.c.local_id.in_(local_ids[start:start + 500]))).all())
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for op, record, etag in answers:
+        theirs = base_of(spec, translator.record(record))
+        values: dict[str, Any] = dict(theirs)
+        for name in spec.server_fields:
+            if name in record:
+                values[name] = record[name]
+        if "created_at" in record:
+            values["created_at"] = normalize_time(record["created_at"])
+        if "updated_at" in record:
+            values["updated_at"] = normalize_time(record["updated_at"])
+        values["base"] = {**(old_bases.get(op.entity_id) or {}), **theirs}
+        if etag is not None:
+            values["etag"] = etag
+        values["sync_state"] = SyncState.SYNCED.value
+        by_columns.setdefault(tuple(values), []).append(
+            {"_local_id": op.entity_id, **{f"_v_{name}": value for name, value in values.items()}})
+    for columns, rows in by_columns.items():
+        statement = update(table).where(table.c.local_id == bindparam("_local_id")).values(
+            {name: bindparam(f"_v_{name}", type_=table.c[name].type) for name in columns})
+        connection.execute(statement, rows)
+    for start in range(0, len(local_ids), 500):
+        chunk = [op.op_id for op, _, _ in answers[start:start + 500]]
+        connection.execute(delete(ob).where(ob.c.op_id.in_(chunk)))
 
 
 # -- conflicts -----------------------------------------------------------------------------------------

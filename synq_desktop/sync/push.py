@@ -157,17 +157,29 @@ def _set_waiting(connection: Connection, op_ids: list[str], reason: str) -> None
             outbox.mark_retry(connection, op_id, reason, 0.0)
 
 
+Applied = tuple[str, dict[str, Any] | None, str | None]  # (op_id, the server's record, etag): a 2xx to write
+
+
 class GroupCommit:
-    """Writes answers back in groups: whatever arrives while one commit runs goes in the next."""
+    """Writes answers back in groups: whatever arrives while one commit runs goes in the next. Consecutive
+    applied answers (2xx) are written together by outbox.mark_applied_many (a few statements for the run
+    instead of a score per answer); everything else runs one function at a time, in arrival order."""
 
     def __init__(self, working_copy: WorkingCopy) -> None:
         self._wc = working_copy
-        self._queue: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        self._queue: list[tuple[Callable[[Connection], Any] | Applied, asyncio.Future[Any]]] = []
         self._task: asyncio.Task[None] | None = None
 
     async def run(self, fn: Callable[[Connection], Any]) -> Any:
+        return await self._enqueue(fn)
+
+    async def applied(self, op_id: str, record: dict[str, Any] | None, etag: str | None) -> None:
+        """mark_applied(op_id, record, etag), batched with the applied answers queued next to it."""
+        await self._enqueue((op_id, record, etag))
+
+    async def _enqueue(self, work: Callable[[Connection], Any] | Applied) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.append((fn, future))
+        self._queue.append((work, future))
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._drain())
         return await future
@@ -176,7 +188,7 @@ class GroupCommit:
         while self._queue:
             batch, self._queue = self._queue, []
             try:
-                results = await self._wc.write(_run_each, [fn for fn, _ in batch], doing="saving sync results")
+                results = await self._wc.write(_run_each, [work for work, _ in batch], doing="saving sync results")
             except BaseException as exc:  # noqa: BLE001 - handed to every waiter
                 for _, future in batch:
                     if not future.done():
@@ -191,20 +203,43 @@ class GroupCommit:
                     future.set_exception(value)
 
 
-def _run_each(connection: Connection, fns: list[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
-    """Each function in its own savepoint: one bad answer never rolls back the others."""
+def _run_each(connection: Connection, works: list[Callable[[Connection], Any] | Applied]) -> list[tuple[bool, Any]]:
+    """Each function in its own savepoint: one bad answer never rolls back the others. A run of applied
+    answers goes in one savepoint through mark_applied_many; should that fail, each answer of the run is
+    written on its own (the failure reaches only its waiter)."""
     results: list[tuple[bool, Any]] = []
-    for fn in fns:
+    index = 0
+    while index < len(works):
+        work = works[index]
+        if callable(work):
+            results.append(_in_savepoint(connection, work))
+            index += 1
+            continue
+        run: list[Applied] = []
+        while index < len(works) and not callable(works[index]):
+            run.append(works[index])  # type: ignore[arg-type]
+            index += 1
         savepoint = connection.begin_nested()
         try:
-            value = fn(connection)
-        except Exception as exc:  # noqa: BLE001 - reported to that function's waiter
+            outbox.mark_applied_many(connection, run)
+        except Exception:  # noqa: BLE001 - retried one by one below, each failure to its own waiter
             savepoint.rollback()
-            results.append((False, exc))
+            results += [_in_savepoint(connection, lambda c, a=answer: outbox.mark_applied(c, *a)) for answer in run]
         else:
             savepoint.commit()
-            results.append((True, value))
+            results += [(True, None)] * len(run)
     return results
+
+
+def _in_savepoint(connection: Connection, fn: Callable[[Connection], Any]) -> tuple[bool, Any]:
+    savepoint = connection.begin_nested()
+    try:
+        value = fn(connection)
+    except Exception as exc:  # noqa: BLE001 - reported to that function's waiter
+        savepoint.rollback()
+        return False, exc
+    savepoint.commit()
+    return True, value
 
 
 class Pusher:
@@ -391,7 +426,7 @@ class Pusher:
         crashpoints.reach(crashpoints.AFTER_ANSWER_BEFORE_LOCAL_COMMIT,
                           (crashpoints.kind_of(op.entity_type.value, op.kind.value),))
         self._outstanding.append(asyncio.ensure_future(
-            self._commit.run(lambda c: outbox.mark_applied(c, op.op_id, record, etag))))
+            self._commit.applied(op.op_id, record, etag)))
         self.report.pushed += 1
 
     async def _settle_commits(self, wait: bool) -> None:
