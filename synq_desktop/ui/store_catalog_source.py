@@ -5,16 +5,23 @@ columns, trigram FTS search, category subtrees, pages by id), run on the store's
 (`WorkingCopy.read`). Edits go through the store's edit API (`edits.apply`: row, outbox operation
 and history in one transaction on the writer thread; a list of changes is one batch). This module
 only translates between the store's rows and the UI's row types.
+
+Searches read caches the store keeps per reader connection (sorted ids, titles, SKUs); a write drops
+them. They are rebuilt on the reader thread after each id list and each write, one step per reader
+call, so that the next keystroke waits behind one step at most and usually finds them built.
 """
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from synq_desktop.store import edits, outbox, queries, schema
+from synq_desktop.store.errors import StoreError
 from synq_desktop.store.states import EntityType, OpState
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.ui.catalog_source import (
@@ -32,6 +39,8 @@ from synq_desktop.ui.catalog_source import (
     SourceError,
     VariantRow,
 )
+
+log = logging.getLogger(__name__)
 
 P = schema.products
 V = schema.variants
@@ -198,6 +207,38 @@ class StoreCatalogSource:
         self.copy = copy
         # (ids of the first page, their rows, when read): taken by the next product_rows of those ids.
         self._first_page: tuple[list[str], dict[str, ProductRow], float] | None = None
+        self._sort = ("title", False)  # the grid's current sort: the order the search caches are built for
+        self._warming = False
+
+    @property
+    def warming(self) -> bool:
+        """Are the search caches being rebuilt on the reader thread right now?"""
+        return self._warming
+
+    def _warm_search_caches(self) -> None:
+        """Chain the cache-building steps on the reader: each step is submitted when the one before
+        it is done, so a read asked for meanwhile runs after one step, not after all of them."""
+        if self._warming:
+            return
+        steps = queries.search_cache_builders(*self._sort)
+        self._warming = True
+
+        def next_step(done: Future[object] | None) -> None:
+            if done is not None and (done.cancelled() or done.exception() is not None):
+                log.debug("search caches not rebuilt: %s", None if done.cancelled() else done.exception())
+                steps.clear()
+            if not steps:
+                self._warming = False
+                return
+            step: Callable[[Connection], object] = steps.pop(0)
+            try:
+                future = self.copy.submit_read(step, doing="preparing search")
+            except (StoreError, RuntimeError):  # the copy (or its reader) closed meanwhile
+                self._warming = False
+                return
+            future.add_done_callback(next_step)
+
+        next_step(None)
 
     async def _write(self, fn: Any, *args: Any, doing: str = "saving") -> Any:
         self._first_page = None  # rows read before a write are not handed out after it
@@ -205,12 +246,16 @@ class StoreCatalogSource:
             return await self.copy.write(fn, *args, doing=doing)
         except Exception as exc:
             raise SourceError(str(exc)) from exc
+        finally:
+            self._warm_search_caches()
 
     # products
     async def product_ids(self, query: ProductQuery) -> list[str]:
         self._first_page = None
         ids, rows = await self.copy.read(_product_ids_and_first_page, query, doing="searching products")
         self._first_page = (ids[:FIRST_PAGE], rows, time.monotonic())
+        self._sort = (query.sort_key if query.sort_key in queries.PRODUCT_SORTS else "title", query.descending)
+        self._warm_search_caches()
         return ids
 
     async def product_rows(self, ids: Sequence[str]) -> dict[str, ProductRow]:
