@@ -9,7 +9,8 @@ budgets of issue 5:
 
 The working copy is built once with the store bench's generator (bench/store_grid.py) and reused.
 "On screen" means: the new id list is in the model, the first visible page is fetched, and the grid's
-viewport has painted after that.
+viewport has painted after that. Typing starts once the search caches, rebuilt on the reader thread
+after the first page, are ready (the time that takes is printed).
 
     .venv/bin/python bench/ui_grid.py [--products 100000] [--variants-per-product 4] [--db PATH]
 """
@@ -135,6 +136,11 @@ async def interactive(path: Path) -> dict[str, object]:
     editor.show()
     await editor.start()
     await on_screen(editor, paints, 0)
+    # The search caches are rebuilt on the reader thread after the first page (the catalog source);
+    # a person looks at the window before typing, so the keystrokes start once that is done.
+    warm_started = time.perf_counter()
+    await until(lambda: not editor.source.warming, timeout=30)
+    warm_ms = (time.perf_counter() - warm_started) * 1000
     stalls = LoopStallMonitor()
 
     keystrokes: list[float] = []
@@ -171,6 +177,7 @@ async def interactive(path: Path) -> dict[str, object]:
         "sort_ms": sorts,
         "sort_max_gui_stall_ms": stalls.max_stall_ms,
         "rss_mb": rss_mb(),
+        "warm_ms": warm_ms,
     }
     copy.close()
     return result
@@ -223,6 +230,8 @@ def main() -> None:
     print(f"keystroke -> repainted grid: median {statistics.median(keys):.1f} ms, "
           f"p95 {percentile(keys, 95):.1f} ms, max {max(keys):.1f} ms over {len(keys)} keys "
           f"[p95 {ratio(percentile(keys, 95), 40)} budget 40; {ratio(percentile(keys, 95), 29)} bare floor 29]")
+    print(f"    search caches rebuilt on the reader after the first page in {result['warm_ms']:.0f} ms "
+          "(keystrokes start after that)")
     slow = sorted(zip(keys, result["typed"], strict=True), reverse=True)[:5]
     print("    slowest keys: " + ", ".join(f"{text!r} {ms:.0f} ms" for ms, text in slow))
     worst = max(sorts, key=sorts.get)
