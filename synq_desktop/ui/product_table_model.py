@@ -66,6 +66,7 @@ _ISSUE_TEXT = {0: "", 1: "⚠ warning", 2: "✖ error"}
 _SYNC_TEXT = {"SYNCED": "", "PENDING": "pending", "IN_FLIGHT": "sending", "BLOCKED": "waiting",
               "UNCERTAIN": "uncertain", "REJECTED": "rejected", "CONFLICT": "conflict"}
 _ROW_FIELD_FOR = {"category_id": "category", "brand_id": "brand", "template_id": "template"}
+_ROLES_ANSWERED = frozenset((DISPLAY, EDIT, ID_ROLE, TOOLTIP, ALIGN, FOREGROUND))
 
 
 @dataclasses.dataclass
@@ -303,8 +304,8 @@ class ProductTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> object:
-        if not index.isValid():
-            return None
+        if role not in _ROLES_ANSWERED or not index.isValid():
+            return None  # the delegate asks ~8 roles per painted cell; half of them are never set here
         row_no = index.row()
         rid = self._ids[row_no]
         row = self._cache.get(rid)
