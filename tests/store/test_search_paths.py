@@ -129,3 +129,19 @@ def test_short_words_match_titles_as_like_did(r, w, catalog) -> None:
         assert r(queries.product_ids, ProductFilter(text=term)) == r(by_like, term), term
     w(edits.update, E.PRODUCT, "odd3", {"title": "changed"})  # the kept titles follow writes
     assert r(queries.product_ids, ProductFilter(text="x")) == r(by_like, "x")
+
+
+def test_typing_word_by_word_matches_a_fresh_search(r, w, catalog, monkeypatch) -> None:
+    # Each keystroke reuses the remembered sets of the words before it; a search with nothing
+    # remembered (a new file version each time) must agree, also across a write in between.
+    def fresh(connection, text: str) -> list[str]:
+        connection.info.pop(queries._WORD_MEMO, None)
+        return queries.product_ids(connection, ProductFilter(text=text))
+
+    for phrase in ("wool sweater", "MWS-RED s", "so wool x", "4006381333931 wool", "ha cl claw"):
+        for end in range(1, len(phrase) + 1):
+            text = phrase[:end]
+            assert r(queries.product_ids, ProductFilter(text=text)) == r(fresh, text), text
+            if end == len(phrase) // 2:
+                w(edits.update, E.PRODUCT, "p2", {"title": f"hiking socks {end}"})
+    assert len(r(lambda c: queries._word_memo(c))) <= queries.WORDS_KEPT
