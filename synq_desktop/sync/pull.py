@@ -25,13 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
 from synq_desktop.api import Ext, Paginator, SynqClient
-from synq_desktop.store import outbox, schema, sync_meta
 from synq_desktop.store import pull as store_pull
+from synq_desktop.store import sync_meta
 from synq_desktop.store.entities import SPECS
-from synq_desktop.store.states import EntityType, OpState
+from synq_desktop.store.states import EntityType
 from synq_desktop.store.timestamps import normalize_time, now_iso
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync import crashpoints, record_calls
@@ -90,26 +90,6 @@ class PullResult:
     skipped: dict[str, str] = field(default_factory=dict)  # list name -> why it was not read
 
 
-def keep_conflicts_open(connection: Connection, entity_type: EntityType, local_ids: list[str]) -> None:
-    """An operation with an open conflict stays in CONFLICT until the person decides.
-
-    Thin layer over the store: `store.pull` re-merges an operation in CONFLICT against the newest server
-    record, and since the conflict moved its base to the server's value the clash no longer shows and the
-    operation would become PENDING, sending the unresolved value (a lost write). Reported to the store."""
-    if not local_ids:
-        return
-    ob, c = outbox.ob, schema.conflicts
-    reopened = connection.execute(
-        update(ob).where(
-            ob.c.entity_type == entity_type.value, ob.c.entity_id.in_(local_ids),
-            ob.c.state.in_([OpState.PENDING.value, OpState.BLOCKED.value]),
-            ob.c.op_id.in_(select(c.c.op_id).where(c.c.resolved == 0, c.c.op_id.is_not(None))),
-        ).values(state=OpState.CONFLICT.value, last_error="Changed here and on the server.")
-    ).rowcount
-    if reopened:
-        outbox.refresh_sync_state(connection, entity_type, local_ids)
-
-
 def _write_pages(connection: Connection, entity_type: EntityType,
                  pages: list[tuple[list[dict[str, Any]], list[str]]], list_name: str, watermark: bool,
                  scanning: bool) -> list[store_pull.PullReport]:
@@ -119,7 +99,6 @@ def _write_pages(connection: Connection, entity_type: EntityType,
     newest: str | None = None
     for records, page_ids in pages:
         report = store_pull.upsert_server_records(connection, entity_type, records)
-        keep_conflicts_open(connection, entity_type, list(report.merged))
         reports.append(report)
         if scanning and page_ids:
             sync_meta.record_scan_page(connection, list_name, page_ids, 0)
