@@ -119,12 +119,19 @@ class WireModel(BaseModel):
     )
 
 
-class Product(WireModel):
-    """A product. A list may carry only the light projection `id, title, category, status, updated_at`."""
+class TenantRecord(WireModel):
+    """The envelope every tenant-scoped record shares: its id, its owners and its timestamps."""
 
     id: str
     org_id: str | None = None
     tenant_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Product(TenantRecord):
+    """A product. A list may carry only the light projection `id, title, category, status, updated_at`."""
+
     title: str | None = None
     description: str | None = None
     category: str | None = None
@@ -133,8 +140,6 @@ class Product(WireModel):
     template_id: str | None = None
     status: str | None = None
     data_quality_score: float | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
     _FULL_ONLY: ClassVar[frozenset[str]] = frozenset(
         {"org_id", "tenant_id", "description", "category_id", "brand_id", "template_id", "created_at"}
@@ -146,10 +151,7 @@ class Product(WireModel):
         return not (self.model_fields_set & self._FULL_ONLY)
 
 
-class Variant(WireModel):
-    id: str
-    org_id: str | None = None
-    tenant_id: str | None = None
+class Variant(TenantRecord):
     product_id: str | None = None
     sku: str | None = None
     barcode: str | None = None
@@ -158,42 +160,25 @@ class Variant(WireModel):
     option_values: Annotated[dict[str, str] | None, BeforeValidator(_option_values)] = None
     cost_price: Money = None
     data_quality_score: float | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
-class Category(WireModel):
-    id: str
-    org_id: str | None = None
-    tenant_id: str | None = None
+class Category(TenantRecord):
     parent_id: str | None = None
     name: str | None = None
     slug: str | None = None
     description: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
-class Brand(WireModel):
-    id: str
-    org_id: str | None = None
-    tenant_id: str | None = None
+class Brand(TenantRecord):
     name: str | None = None
     description: str | None = None
     logo_url: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
-class Attribute(WireModel):
-    id: str
-    org_id: str | None = None
-    tenant_id: str | None = None
+class Attribute(TenantRecord):
     name: str | None = None
     slug: str | None = None
     type: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
 class AttributeValue(WireModel):
@@ -220,40 +205,25 @@ class AttributeValueLink(WireModel):
     created_at: datetime | None = None
 
 
-class AttributeGroup(WireModel):
-    id: str
-    org_id: str | None = None
-    tenant_id: str | None = None
+class AttributeGroup(TenantRecord):
     name: str | None = None
     description: str | None = None
     attribute_ids: IdList = Field(default_factory=list)
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
-class Template(WireModel):
-    id: str
-    org_id: str | None = None
-    tenant_id: str | None = None
+class Template(TenantRecord):
     name: str | None = None
     description: str | None = None
     attribute_group_ids: IdList = Field(default_factory=list)
     required_attribute_ids: IdList = Field(default_factory=list)
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
-class Media(WireModel):
-    id: str
-    org_id: str | None = None
-    tenant_id: str | None = None
+class Media(TenantRecord):
     product_id: str | None = None
     variant_id: str | None = None
     url: str | None = None
     alt_text: str | None = None
     sort_order: int | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
 class ValidationIssue(WireModel):
