@@ -29,15 +29,8 @@ from synq_desktop.app.connection import Connection
 from synq_desktop.app.embedded_sandbox import DEFAULT_DEMO_PRODUCTS, EmbeddedSandbox
 from synq_desktop.app.loop_stalls import LoopStallMonitor
 from synq_desktop.app.paths import DEMO_PROFILE, profile_dir
-from synq_desktop.app.profiles import (
-    Profile,
-    last_profile_name,
-    load_profile,
-    remember_last,
-    save_profile,
-    store_token,
-    token_for,
-)
+from synq_desktop.store.credentials import store_token, token_for
+from synq_desktop.store.profiles import Profile, last_profile_name, load_profile, remember_last, save_profile
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.ui.catalog_editor import CatalogEditor
 from synq_desktop.ui.conflict_dialog import ConflictResolverDialog

@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from synq_desktop.api import AuthError, BadAnswerError, NetworkError, ServerError, SynqClient, SynqError
-from synq_desktop.app import profiles
-from synq_desktop.app.paths import data_root
-from synq_desktop.store.errors import ProfileLockedError, StoreError
+from synq_desktop.store import credentials, profiles
+from synq_desktop.store.errors import ProfileError, ProfileLockedError, StoreError
+from synq_desktop.store.profiles import Profile
 from synq_desktop.sync.engine import LAST_SUMMARY, SyncEngine, SyncSummary, outbox_totals
 from synq_desktop.sync.progress import Cancelled, ProgressEvent
 
 OK, UNEXPECTED, USAGE, AUTH, SERVER, NEEDS_PERSON = 0, 1, 2, 3, 4, 5
-CATALOG_FILE = "catalog.sqlite"
 COUNTED_TABLES = ("products", "variants", "categories", "brands", "attributes", "attribute_values",
                   "attribute_groups", "templates", "media", "bulk_jobs")
 
@@ -93,43 +92,27 @@ def run(args: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = 
 
 # -- profiles ------------------------------------------------------------------------------------------
 
-def _plaintext_keyring() -> str | None:
-    """The name of the keyring backend when it is missing or would write the token in plain text."""
-    try:
-        import keyring
-
-        backend = keyring.get_keyring()
-    except Exception:  # noqa: BLE001 - no backend at all
-        return "none"
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    lowered = name.lower()
-    if "fail" in lowered or "plaintext" in lowered or "keyrings.alt" in lowered or "null" in lowered:
-        return name
-    return None
-
-
 def _profile_add(ns: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     url = ns.url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--url must start with http:// or https:// (got {ns.url!r})")
     try:
-        profiles.profile_dir(ns.name, create=False)
-    except ValueError as exc:
+        profiles.validate_name(ns.name)
+    except ProfileError as exc:
         raise UsageError(str(exc)) from None
-    profile = profiles.Profile(ns.name, url, ns.tenant.strip(), ns.org.strip())
-    profile.directory.mkdir(parents=True, exist_ok=True)
+    profile = Profile(ns.name, url, ns.tenant.strip(), ns.org.strip())
     profiles.save_profile(profile)
     profiles.remember_last(profile.name)
-    token = os.environ.get(profiles.TOKEN_ENV)
+    token = os.environ.get(credentials.TOKEN_ENV)
     if not token and sys.stdin.isatty():
         token = getpass.getpass("Token (not shown): ")
-    unsafe = _plaintext_keyring()
+    unsafe = credentials.unsafe_keyring_backend()
     if not token:
         print(f"Profile {profile.name!r} saved without a token: set SYNQ_TOKEN when you run sync.", file=out)
     elif unsafe is not None:
         print(f"Profile {profile.name!r} saved. This machine has no usable keyring (backend: {unsafe}), so the "
               "token was not stored: set SYNQ_TOKEN for each run.", file=out)
-    elif profiles.store_token(profile, token):
+    elif credentials.store_token(profile, token):
         print(f"Profile {profile.name!r} saved; the token is in the system keyring.", file=out)
     else:
         print(f"Profile {profile.name!r} saved. The keyring refused the token, so it was not stored: set "
@@ -137,15 +120,9 @@ def _profile_add(ns: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return OK
 
 
-def _all_profiles() -> list[profiles.Profile]:
-    root = data_root() / "profiles"
-    found = []
-    if root.is_dir():
-        for entry in sorted(root.iterdir()):
-            profile = profiles.load_profile(entry.name) if entry.is_dir() else None
-            if profile is not None:
-                found.append(profile)
-    return found
+def _all_profiles() -> list[Profile]:
+    """The saved profiles, sorted by name (a directory without a readable profile.json is skipped)."""
+    return [p for p in map(profiles.load_profile, profiles.list_profiles()) if p is not None]
 
 
 def _profile_list(out: TextIO) -> int:
@@ -157,7 +134,7 @@ def _profile_list(out: TextIO) -> int:
     return OK
 
 
-def _resolve_profile(name: str | None) -> profiles.Profile:
+def _resolve_profile(name: str | None) -> Profile:
     if name is None:
         name = profiles.last_profile_name()
         if name is None:
@@ -166,9 +143,10 @@ def _resolve_profile(name: str | None) -> profiles.Profile:
                 raise UsageError("say which profile: --profile NAME (see `synq-desktop profile list`)")
             return found[0]
     try:
-        profile = profiles.load_profile(name)
-    except ValueError as exc:
+        profiles.validate_name(name)
+    except ProfileError as exc:
         raise UsageError(str(exc)) from None
+    profile = profiles.load_profile(name)
     if profile is None:
         raise UsageError(f"no profile {name!r} (see `synq-desktop profile list`)")
     return profile
@@ -176,10 +154,10 @@ def _resolve_profile(name: str | None) -> profiles.Profile:
 
 # -- status --------------------------------------------------------------------------------------------
 
-def _open(profile: profiles.Profile) -> Any:
+def _open(profile: Profile) -> Any:
     from synq_desktop.store.working_copy import WorkingCopy
 
-    return WorkingCopy.open(profile.directory / CATALOG_FILE)
+    return WorkingCopy.open(profiles.profile_paths(profile.name, create=False).database)
 
 
 def _counts(connection: Any) -> dict[str, int]:
@@ -208,7 +186,7 @@ def _status_data(connection: Any) -> dict[str, Any]:
     }
 
 
-def _status(profile: profiles.Profile, as_json: bool, out: TextIO) -> int:
+def _status(profile: Profile, as_json: bool, out: TextIO) -> int:
     wc = _open(profile)
     try:
         data = wc.read_blocking(_status_data, doing="reading the status")
@@ -230,8 +208,8 @@ def _status(profile: profiles.Profile, as_json: bool, out: TextIO) -> int:
 
 # -- sync ----------------------------------------------------------------------------------------------
 
-def _sync(profile: profiles.Profile, as_json: bool, wait_lock: float, out: TextIO, err: TextIO) -> int:
-    token = profiles.token_for(profile)
+def _sync(profile: Profile, as_json: bool, wait_lock: float, out: TextIO, err: TextIO) -> int:
+    token = credentials.token_for(profile)
     if not token:
         print("synq-desktop: no token for this profile: set SYNQ_TOKEN or run `synq-desktop profile add` "
               "where a keyring is available", file=err)
@@ -259,7 +237,7 @@ def _progress_printer(err: TextIO) -> Any:
     return show
 
 
-async def _sync_async(profile: profiles.Profile, token: str, wc: Any, as_json: bool, wait_lock: float,
+async def _sync_async(profile: Profile, token: str, wc: Any, as_json: bool, wait_lock: float,
                       out: TextIO, err: TextIO) -> int:
     caps_file = Path(profile.directory) / "capabilities.json"
     async with SynqClient(profile.base_url, token, profile.tenant_id, profile.org_id,

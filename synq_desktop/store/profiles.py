@@ -3,9 +3,9 @@ the thumbnail cache, `profile.json` and the lock file that keeps two sync engine
 
 `<root>/profiles/<name>/catalog.sqlite`, `<root>/profiles/<name>/thumbnails/`, `.../profile.json`,
 `.../sync.lock`; `<root>/last_profile` names the profile used last. The root comes from platformdirs
-(the user data directory) unless `SYNQ_DESKTOP_HOME` moves it. The file layout and `profile.json` keys
-are the ones `synq_desktop.app.profiles` writes, so both read each other's files. A profile file never
-holds a token: tokens live in the OS keyring or `SYNQ_TOKEN`.
+(the user data directory) unless `SYNQ_DESKTOP_HOME` moves it. The GUI and the command line both read
+and write profiles through this module. A profile file never holds a token: tokens live in the OS
+keyring or `SYNQ_TOKEN` (`synq_desktop.store.credentials`).
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ DATABASE_FILE = "catalog.sqlite"
 THUMBNAILS_DIR = "thumbnails"
 LOCK_FILE = "sync.lock"
 _SECRET_KEYS = ("token", "password", "secret", "authorization")
+_COMMAND_CHARS = 200  # the holder's command line, as much as a "who holds it" message needs
 
 
 def data_root() -> Path:
@@ -67,8 +68,10 @@ def profile_paths(name: str, create: bool = True) -> ProfilePaths:
 
 
 @dataclass(frozen=True, slots=True)
-class ProfileInfo:
-    """What identifies a profile's server. Deliberately has no token field."""
+class Profile:
+    """What identifies a profile's server (`sandbox`: the embedded demo sandbox, which the app starts itself).
+
+    Deliberately has no token field."""
 
     name: str
     base_url: str
@@ -76,11 +79,16 @@ class ProfileInfo:
     org_id: str
     sandbox: bool = False
 
+    @property
+    def directory(self) -> Path:
+        """Where the profile's working copy, caches and lock file live (not created here)."""
+        return profile_paths(self.name, create=False).directory
 
-def save_profile(info: ProfileInfo) -> Path:
+
+def save_profile(profile: Profile) -> Path:
     """Write profile.json atomically (a crash leaves the old file or the new one, never half)."""
-    paths = profile_paths(info.name)
-    data = asdict(info)
+    paths = profile_paths(profile.name)
+    data = asdict(profile)
     for key in data:
         if any(secret in key.lower() for secret in _SECRET_KEYS):
             raise ProfileError("A profile file never holds a token.")
@@ -90,14 +98,15 @@ def save_profile(info: ProfileInfo) -> Path:
     return paths.profile_file
 
 
-def load_profile(name: str) -> ProfileInfo | None:
-    """The saved profile, or None when it is missing or unreadable."""
+def load_profile(name: str) -> Profile | None:
+    """The saved profile, or None when the name is unusable or its file missing or unreadable (a broken
+    file is not fatal: the caller asks for the details again)."""
     try:
         raw = json.loads(profile_paths(name, create=False).profile_file.read_text(encoding="utf-8"))
-        return ProfileInfo(name=str(raw.get("name") or name), base_url=str(raw["base_url"]),
-                           tenant_id=str(raw["tenant_id"]), org_id=str(raw["org_id"]),
-                           sandbox=bool(raw.get("sandbox", False)))
-    except (OSError, ValueError, KeyError, TypeError, ProfileError):
+        return Profile(name=str(raw.get("name") or name), base_url=str(raw["base_url"]),
+                       tenant_id=str(raw["tenant_id"]), org_id=str(raw["org_id"]),
+                       sandbox=bool(raw.get("sandbox", False)))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ProfileError):
         return None
 
 
@@ -115,7 +124,7 @@ def remember_last(name: str) -> None:
     (root / LAST_PROFILE_FILE).write_text(validate_name(name), encoding="utf-8")
 
 
-def last_profile() -> str | None:
+def last_profile_name() -> str | None:
     try:
         name = (data_root() / LAST_PROFILE_FILE).read_text(encoding="utf-8").strip()
     except OSError:
@@ -124,21 +133,26 @@ def last_profile() -> str | None:
 
 
 class ProfileLock:
-    """An exclusive lock on a profile's sync engine (fcntl.flock on `sync.lock`).
+    """The one lock on a profile's sync engine: `fcntl.flock` on `<profile dir>/sync.lock`, held for a sync.
 
-    The holder writes its pid, host, command and start time into the file, so a second engine can say
-    who holds it. The OS drops the lock when the holder dies, so a crash never leaves it stuck.
+    The holder writes its pid, host, command and start time into the file, so a second engine is refused
+    and told who holds it. The kernel drops the lock when the holder dies (even by SIGKILL), so a crashed
+    engine never leaves a stale lock: the next one takes it over and overwrites the dead holder's text.
 
-        with ProfileLock("work", timeout=0):   # fail fast; timeout=None waits for ever
+        with ProfileLock.of("work"):                        # fail fast
             ...
+        ProfileLock(directory).acquire(wait=30)             # wait up to 30 s; wait=None waits for ever
     """
 
-    def __init__(self, name: str, timeout: float | None = 0.0, poll: float = 0.05) -> None:
-        self.name = name
-        self.path = profile_paths(name).lock_file
-        self.timeout = timeout
-        self.poll = poll
+    def __init__(self, directory: Path, profile: str = "") -> None:
+        self.path = Path(directory) / LOCK_FILE
+        self.profile = profile or Path(directory).name
         self._fd: int | None = None
+
+    @classmethod
+    def of(cls, name: str) -> ProfileLock:
+        """The lock of the named profile (its directory is created if missing)."""
+        return cls(profile_paths(name).directory, name)
 
     @property
     def held(self) -> bool:
@@ -146,18 +160,16 @@ class ProfileLock:
 
     def holder(self) -> dict[str, Any] | None:
         """What the lock file says about its holder (None when unreadable or empty)."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-            data = json.loads(text) if text.strip() else None
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
+        return _read_holder(self.path)
 
-    def acquire(self) -> Self:
+    def acquire(self, wait: float | None = 0.0, poll: float = 0.05) -> Self:
+        """Take the lock, waiting up to `wait` seconds (None: for ever); ProfileLockedError says who
+        holds it when the wait runs out."""
         if self._fd is not None:
             return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = None if self.timeout is None else time.monotonic() + max(self.timeout, 0.0)
+        deadline = None if wait is None else time.monotonic() + max(wait, 0.0)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -165,13 +177,14 @@ class ProfileLock:
             except BlockingIOError:
                 if deadline is not None and time.monotonic() >= deadline:
                     os.close(fd)
-                    raise ProfileLockedError(self.name, self.holder()) from None
-                time.sleep(self.poll)  # waiting on another process's lock: there is no event to wait on
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv)[:300] or "python",
-                "since": now_iso()}
+                    raise ProfileLockedError(self.profile, self.holder()) from None
+                time.sleep(poll)  # waiting on another process's lock: there is no event to wait on
+        # argv[:2] (program and subcommand) names the holder well enough and never carries an argument
+        # that might be a secret. No fsync: the text only matters while this process lives.
+        command = " ".join(sys.argv[:2])[:_COMMAND_CHARS] or "python"
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": now_iso()}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
-        os.fsync(fd)
         self._fd = fd
         return self
 
@@ -192,16 +205,21 @@ class ProfileLock:
         self.release()
 
 
-def live_holder(lock_file: Path) -> dict[str, Any] | None:
-    """Who holds a sync lock right now, judged from the file alone (no flock attempt, so a check never
-    makes a real acquirer fail): its holder info when that process is alive on this host and is not
-    this process, else None. A holder that died leaves its info behind; its pid is then gone."""
+def _read_holder(lock_file: Path) -> dict[str, Any] | None:
     try:
         text = lock_file.read_text(encoding="utf-8")
         data = json.loads(text) if text.strip() else None
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict):
+    return data if isinstance(data, dict) else None
+
+
+def live_holder(lock_file: Path) -> dict[str, Any] | None:
+    """Who holds a sync lock right now, judged from the file alone (no flock attempt, so a check never
+    makes a real acquirer fail): its holder info when that process is alive on this host and is not
+    this process, else None. A holder that died leaves its info behind; its pid is then gone."""
+    data = _read_holder(lock_file)
+    if data is None:
         return None
     pid = data.get("pid")
     if not isinstance(pid, int) or pid == os.getpid() or data.get("host") != socket.gethostname():

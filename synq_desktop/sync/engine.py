@@ -25,11 +25,11 @@ from sqlalchemy import Connection, func, select, update
 
 from synq_desktop.api import SynqClient
 from synq_desktop.store import outbox, schema, sync_meta
+from synq_desktop.store.profiles import ProfileLock as EngineLock
 from synq_desktop.store.states import OpState
 from synq_desktop.store.timestamps import now_iso
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync import jobs
-from synq_desktop.sync.engine_lock import EngineLock
 from synq_desktop.sync.progress import CancelToken, Listener, ProgressHub
 from synq_desktop.sync.pull import Puller
 from synq_desktop.sync.push import Pusher

@@ -6,7 +6,7 @@ import asyncio
 from PySide6.QtCore import Qt
 
 from synq_desktop.app.gui import DesktopSession, GuiOptions
-from synq_desktop.app.profiles import last_profile_name, load_profile
+from synq_desktop.store.profiles import last_profile_name, load_profile
 from synq_desktop.ui.first_run import FirstRunDialog
 from tests.ui.qasync_harness import STRICT_QT_LOG
 
@@ -100,7 +100,7 @@ def test_connect_to_a_server_saves_the_profile_without_the_token(qloop, qtbot, t
 
 
 def test_a_known_profile_without_a_token_asks_only_for_the_token(qloop, qtbot, tmp_path, monkeypatch, demo_creds):
-    from synq_desktop.app.profiles import Profile, remember_last, save_profile
+    from synq_desktop.store.profiles import Profile, remember_last, save_profile
 
     monkeypatch.setenv("SYNQ_DESKTOP_HOME", str(tmp_path))
     monkeypatch.delenv("SYNQ_TOKEN", raising=False)

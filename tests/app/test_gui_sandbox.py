@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from synq_desktop.app.gui import DesktopSession, GuiOptions
-from synq_desktop.app.profiles import last_profile_name, load_profile
+from synq_desktop.store.profiles import last_profile_name, load_profile
 from synq_desktop.ui.catalog_counts import snake
 from tests.ui.qasync_harness import STRICT_QT_LOG
 

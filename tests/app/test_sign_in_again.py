@@ -6,7 +6,7 @@ import asyncio
 import httpx
 
 from synq_desktop.app.gui import DesktopSession, GuiOptions
-from synq_desktop.app.profiles import Profile, remember_last, save_profile
+from synq_desktop.store.profiles import Profile, remember_last, save_profile
 from synq_desktop.ui.product_table_model import COLUMN_BY_KEY
 from synq_desktop.ui.sign_in_dialog import SignInDialog
 from tests.ui.qasync_harness import STRICT_QT_LOG

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ from synq_desktop.store.errors import ProfileError, ProfileLockedError
 HOLDER = """
 import sys
 from synq_desktop.store.profiles import ProfileLock
-lock = ProfileLock("work").acquire()
+lock = ProfileLock.of("work").acquire()
 print("locked", flush=True)
 sys.stdin.readline()  # hold the lock until the test says so
 lock.release()
@@ -29,7 +31,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_layout_profile_file_and_last_profile(home: Path) -> None:
-    info = profiles.ProfileInfo("work", "https://api.synq.app", "t-1", "o-1")
+    info = profiles.Profile("work", "https://api.synq.app", "t-1", "o-1")
     path = profiles.save_profile(info)
     paths = profiles.profile_paths("work")
     assert path == home / "profiles" / "work" / "profile.json"
@@ -38,11 +40,11 @@ def test_layout_profile_file_and_last_profile(home: Path) -> None:
     assert "token" not in path.read_text()
     assert json.loads(path.read_text())["tenant_id"] == "t-1"
     assert profiles.load_profile("work") == info
-    profiles.save_profile(profiles.ProfileInfo("demo", "http://127.0.0.1:1", "t", "o", sandbox=True))
+    profiles.save_profile(profiles.Profile("demo", "http://127.0.0.1:1", "t", "o", sandbox=True))
     assert profiles.list_profiles() == ["demo", "work"]
-    assert profiles.last_profile() is None
+    assert profiles.last_profile_name() is None
     profiles.remember_last("demo")
-    assert profiles.last_profile() == "demo"
+    assert profiles.last_profile_name() == "demo"
     assert profiles.load_profile("missing") is None
 
 
@@ -59,13 +61,14 @@ def test_second_process_cannot_take_the_lock_and_is_told_who_holds_it(tmp_path: 
         assert child.stdout is not None and child.stdin is not None
         assert child.stdout.readline().strip() == "locked"
         with pytest.raises(ProfileLockedError) as caught:
-            profiles.ProfileLock("work", timeout=0).acquire()
+            profiles.ProfileLock.of("work").acquire()
         assert caught.value.holder["pid"] == child.pid
         assert f"process {child.pid}" in str(caught.value)
+        assert caught.value.holder["host"] == socket.gethostname()
         # Waiting: the holder lets go, the waiter gets the lock.
         child.stdin.write("go\n")
         child.stdin.flush()
-        with profiles.ProfileLock("work", timeout=30) as lock:
+        with profiles.ProfileLock.of("work").acquire(wait=30) as lock:
             assert lock.held
             assert lock.holder()["pid"] != child.pid
         assert child.stdout.readline().strip() == "released"
@@ -81,5 +84,9 @@ def test_lock_is_freed_when_its_holder_dies() -> None:
         assert child.stdout.readline().strip() == "locked"
         child.kill()
         child.wait()
-    with profiles.ProfileLock("work", timeout=5) as lock:
+    # The dead holder's text is still in the file; the kernel dropped its flock, so the lock is taken over.
+    assert profiles.ProfileLock.of("work").holder()["pid"] == child.pid
+    with profiles.ProfileLock.of("work") as lock:
         assert lock.held
+        assert lock.holder()["pid"] == os.getpid()
+    assert lock.holder() is None  # released: the file no longer names a holder

@@ -206,9 +206,9 @@ def test_progress_events_and_cancel(wc, demo_creds):
 
 
 def test_lock_keeps_a_second_engine_off_the_outbox(wc, creds, tmp_path):
-    from synq_desktop.sync.engine_lock import EngineLock
+    from synq_desktop.store.profiles import ProfileLock
 
-    held = EngineLock(tmp_path, "work")
+    held = ProfileLock(tmp_path, "work")
     held.acquire()
     try:
         with pytest.raises(ProfileLockedError) as info:
