@@ -96,7 +96,10 @@ class EngineSyncControl:
     def _on_progress(self, event: Any) -> None:
         progress = (event.done / event.total) if event.total else None
         phase = str(event.phase).replace("pull:", "fetching ").replace("_", " ")
-        self._set(syncing=event.phase != "done", progress=progress, message=event.message or f"{phase}…")
+        # The engine probes /capabilities (or reads its cache) first: the editor learns what the server
+        # cannot take from the first progress event on, before the user tries it.
+        self._set(syncing=event.phase != "done", progress=progress, message=event.message or f"{phase}…",
+                  capabilities=self._capabilities())
 
     async def _run(self) -> None:
         self.runs += 1
@@ -110,18 +113,24 @@ class EngineSyncControl:
             auth = name in ("AuthError",)
             offline = name in ("NetworkError", "ServerError", "BadAnswerError", "ThrottledError")
             self._set(syncing=False, online=not offline and not auth, auth_expired=auth,
+                      capabilities=self._capabilities(),  # offline: the cached probe of an earlier run
                       message=("Signed out: sign in again; your changes wait." if auth
                                else f"Sync failed: {exc}"))
             self._schedule(self.offline_retry if offline else self.online_interval)
             return
-        role = getattr(getattr(self.engine.client, "capabilities", None), "role", None)
+        capabilities = self._capabilities()
+        role = getattr(capabilities, "role", None)
         note = summary.read_only_reason or summary.transient_error or ""
         if summary.auth_paused:
             note = "Signed out: sign in again; your changes wait."
         self._set(syncing=False, online=True, role=role, last_sync=summary.finished_at, progress=None,
-                  auth_expired=summary.auth_paused,
+                  auth_expired=summary.auth_paused, capabilities=capabilities,
                   message=note or f"Synced: {summary.pulled} received, {summary.pushed} sent.")
         self._schedule(self.online_interval)
+
+    def _capabilities(self) -> Any:
+        """The client's probe result (None before its first probe), kept once known."""
+        return getattr(self.engine.client, "capabilities", None) or self.status.capabilities
 
     def _schedule(self, delay: float) -> None:
         if not self.auto or self._closed:

@@ -16,15 +16,16 @@ import os
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync would pick PyQt5 if present (QT-NOTES.md)
 
-from PySide6.QtCore import QSettings, SignalInstance
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from synq_desktop.app.catalog_stats import StatsError, build_client, fetch_stats
+from synq_desktop.app.catalog_stats import StatsError, fetch_stats
 from synq_desktop.app.connection import Connection
 from synq_desktop.app.embedded_sandbox import DEFAULT_DEMO_PRODUCTS, EmbeddedSandbox
 from synq_desktop.app.loop_stalls import LoopStallMonitor
@@ -33,11 +34,10 @@ from synq_desktop.store.credentials import store_token, token_for
 from synq_desktop.store.profiles import Profile, last_profile_name, load_profile, remember_last, save_profile
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.ui.catalog_editor import CatalogEditor
-from synq_desktop.ui.conflict_dialog import ConflictResolverDialog
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.first_run import FirstRunChoice, FirstRunDialog
+from synq_desktop.ui.icons import icon
 from synq_desktop.ui.main_window import MainWindow
-from synq_desktop.ui.operations_dialog import OperationsDialog
 from synq_desktop.ui.palettes import dark_palette
 from synq_desktop.ui.sign_in_dialog import SignInDialog
 from synq_desktop.ui.store_catalog_source import StoreCatalogSource
@@ -50,6 +50,8 @@ READY_LINE = "SYNQ_DESKTOP_READY"
 FAILED_LINE = "SYNQ_DESKTOP_FAILED"
 WORKING_COPY_FILE = "catalog.sqlite"
 LAYOUT_FILE = "layout.ini"
+# The server's /capabilities answer, kept per profile: an offline start still knows which edits it can take.
+CAPABILITY_CACHE_FILE = "capabilities.json"
 SCREENSHOT_WAIT_S = 60.0
 # "dark" or "light" overrides the system's colour scheme (screenshots, desktops that do not tell Qt).
 COLOR_SCHEME_ENV = "SYNQ_DESKTOP_COLOR_SCHEME"
@@ -269,14 +271,12 @@ class DesktopSession:
         directory = profile_dir(profile_name)
         loop = asyncio.get_running_loop()
         copy = self.working_copy = await loop.run_in_executor(None, WorkingCopy.open, directory / WORKING_COPY_FILE)
-        self.client = await loop.run_in_executor(None, build_client, conn)
+        self.client = await loop.run_in_executor(None, _client_with_cache, conn, directory / CAPABILITY_CACHE_FILE)
         engine_class = await loop.run_in_executor(None, _sync_engine_class)
         self.sync = self._sync_control(copy, directory, engine_class)
         source = StoreCatalogSource(copy)
         editor = self.editor = CatalogEditor(source, self.sync)  # type: ignore[arg-type]
         self.window.set_catalog_editor(editor, editor.sync_bar, editor.message)
-        editor.sync_bar.conflicts_clicked.connect(lambda: self._open_conflicts(source))
-        editor.sync_bar.operations_clicked.connect(lambda: self._open_operations(source))
         self.window.restore_layout(QSettings(str(directory / LAYOUT_FILE), QSettings.Format.IniFormat))
         self.window.banner.action.connect(lambda: asyncio.ensure_future(self.sign_in_again()))
         subscribe = getattr(self.sync, "subscribe", None)
@@ -294,22 +294,6 @@ class DesktopSession:
         from synq_desktop.app.engine_sync_control import EngineSyncControl
 
         return EngineSyncControl(engine_class(copy, self.client, lock_dir=directory))
-
-    def _open_conflicts(self, source: StoreCatalogSource) -> None:
-        assert self.window is not None
-        dialog = ConflictResolverDialog(source, self.window)
-        self._open_changing_dialog(dialog, dialog.resolved)
-
-    def _open_changing_dialog(self, dialog: ConflictResolverDialog | OperationsDialog,
-                              changed: SignalInstance) -> None:
-        """Open a dialog that writes to the copy, without blocking the window: each change it makes shows in
-        the status bar's counts and the product grid at once; the dialog is freed when it closes."""
-        assert self.editor is not None
-        changed.connect(self.editor.sync_bar.refresh_counts)
-        changed.connect(self.editor.products.reload)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.reload()
-        dialog.open()
 
     def _sync_status(self, status: SyncStatus) -> None:
         assert self.window is not None
@@ -347,11 +331,6 @@ class DesktopSession:
         finally:
             self._signing_in = False
 
-    def _open_operations(self, source: StoreCatalogSource) -> None:
-        assert self.window is not None
-        dialog = OperationsDialog(source, self.window)
-        self._open_changing_dialog(dialog, dialog.changed)
-
     async def _settle_for_screenshot(self) -> None:
         """Wait (bounded) for the first sync and the first page of rows, so the shot shows data."""
         deadline = asyncio.get_running_loop().time() + SCREENSHOT_WAIT_S
@@ -369,6 +348,14 @@ class DesktopSession:
         if rows:
             editor.grid.selectRow(0)
         await asyncio.sleep(0.3)  # a screenshot, not a test: let the variant grid and the paint settle
+
+
+def _client_with_cache(conn: Connection, cache_file: Path) -> object:
+    """The profile's API client, its capability probe cached in the profile directory (built off the GUI
+    thread: loading the TLS trust store costs about 70 ms)."""
+    from synq_desktop.api.client import SynqClient
+
+    return SynqClient(conn.base_url, conn.token, conn.tenant_id, conn.org_id, capability_cache=cache_file)
 
 
 def _sync_engine_class() -> type | None:
@@ -404,5 +391,6 @@ def run(argv: list[str]) -> int:
     # The session decides when to quit: after the window closed AND the shutdown finished.
     app.setQuitOnLastWindowClosed(False)
     apply_color_scheme(app, os.environ.get(COLOR_SCHEME_ENV, ""))
+    app.setWindowIcon(icon("app"))  # after the palette: icons are drawn in its ink
     session = DesktopSession(options)
     return asyncio.run(session.run(), loop_factory=lambda: qasync.QEventLoop(app))

@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from synq_desktop.ui.catalog_source import CatalogSource, NamedRecord
-from synq_desktop.ui.item_roles import DISPLAY, EDIT
+from synq_desktop.ui.item_roles import DISPLAY, EDIT, TOOLTIP
 from synq_desktop.ui.write_queue import WriteQueue
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ class BrandListModel(QAbstractListModel):
         self.writes = writes
         self.undo_stack: QUndoStack | None = None
         self.read_only = False
+        # Why the server cannot change an existing brand (docs-only), or None. Adding brands still works.
+        self.edit_blocked: str | None = None
         self._brands: list[NamedRecord] = []
 
     def reload(self) -> asyncio.Future[None]:
@@ -85,17 +87,22 @@ class BrandListModel(QAbstractListModel):
             return brand.name
         if role == BRAND_ID_ROLE:
             return brand.id
+        if role == TOOLTIP and self.edit_blocked:
+            return self.edit_blocked
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return flags if self.read_only else flags | Qt.ItemFlag.ItemIsEditable
+        return flags if self.read_only or self.edit_blocked else flags | Qt.ItemFlag.ItemIsEditable
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: object, role: int = EDIT) -> bool:
         brand = self.brand(index.row()) if index.isValid() else None
         if brand is None or role != EDIT or self.read_only:
+            return False
+        if self.edit_blocked:
+            self.problem.emit(self.edit_blocked)
             return False
         name = str(value).strip()
         if not name:
@@ -117,6 +124,9 @@ class BrandListModel(QAbstractListModel):
         """Apply the brand form's changes as one undoable step; False when nothing changed or the
         copy is read-only."""
         if self.read_only or not new:
+            return False
+        if self.edit_blocked:
+            self.problem.emit(self.edit_blocked)
             return False
         command = EditBrandCommand(self, brand_id, {k: old.get(k) for k in new}, new)
         if self.undo_stack is not None:

@@ -6,8 +6,13 @@ rows stay until it arrives); selecting products shows their variants. All edits 
 (Ctrl+Z / Ctrl+Shift+Z). Deleting asks first, through a dialog opened with `open()` and awaited.
 
 Keyboard: Ctrl+F search, Ctrl+N new product (a draft row), Ctrl+Shift+N new product with the form,
-Ctrl+S sync, Tab moves search → tree → products →
-variants; inside a grid, arrows move, typing edits, Tab while editing moves to the next cell.
+Ctrl+Alt+N new variant, Ctrl+S sync, Ctrl+Shift+C the conflict resolver, Ctrl+Shift+O the changes that
+need the user (rejected, uncertain); Tab moves search → tree → products → variants; inside a grid,
+arrows move, typing edits, Tab while editing moves to the next cell. `menus()` lists every command for
+the window's menu bar (with its shortcut), so each is also reachable by Alt and the menu mnemonics.
+
+A server without some routes (docs-only: no brand or category edits, no variant updates) gets those
+edits disabled up front, with the reason on the control and in the status line (server_limits.py).
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import asyncio
 import dataclasses
 import logging
 
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,10 +44,13 @@ from synq_desktop.ui.brand_list_model import BrandListModel
 from synq_desktop.ui.catalog_source import CatalogSource, FieldChange, ProductQuery, SavedViewRow
 from synq_desktop.ui.category_tree_model import CategoryTreeModel
 from synq_desktop.ui.cell_editor_delegate import ValidatingDelegate
+from synq_desktop.ui.conflict_dialog import ConflictResolverDialog
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.edit_grid_view import EditGridView
 from synq_desktop.ui.find_replace import FIELDS, FindReplaceDialog, replaced
+from synq_desktop.ui.icons import icon
 from synq_desktop.ui.issues_panel import IssuesPanel
+from synq_desktop.ui.operations_dialog import OperationsDialog
 from synq_desktop.ui.product_form import ProductFormDialog
 from synq_desktop.ui.product_table_model import (
     COLUMNS as PRODUCT_COLUMNS,
@@ -53,6 +61,7 @@ from synq_desktop.ui.product_table_model import (
     validate_cell,
 )
 from synq_desktop.ui.saved_views import SavedViewsBox, apply_columns, header_columns
+from synq_desktop.ui.server_limits import NO_LIMITS, ServerLimits, limits_of
 from synq_desktop.ui.sync_control import SyncControl, SyncStatus
 from synq_desktop.ui.sync_status_bar import SyncStatusBar
 from synq_desktop.ui.variant_table_model import COLUMNS as VARIANT_COLUMNS
@@ -115,9 +124,9 @@ class CatalogEditor(QWidget):
         self.search.setPlaceholderText("Search titles, descriptions, SKUs…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.views = SavedViewsBox(source, self)
-        self.save_view_button = QPushButton("Save &view…", self)
+        self.save_view_button = QPushButton("Save vie&w…", self)
         self.save_view_button.setObjectName("saveView")
-        self.new_product_button = QPushButton("&New product", self)
+        self.new_product_button = QPushButton(icon("new-product"), "&New product", self)
         self.new_product_button.setObjectName("newProduct")
         self.new_product_button.setToolTip("Create a product in the selected category (Ctrl+N)")
         self.product_form_button = QPushButton("Product f&orm…", self)
@@ -176,9 +185,9 @@ class CatalogEditor(QWidget):
         # F2 renames in place; Enter or a double-click opens the brand form (description, logo URL).
         self.brand_list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.brand_list.activated.connect(lambda index: self._spawn(self.edit_brand(index.row())))
-        self.brand_form_button = QPushButton("New brand &form…", brands_page)
+        self.brand_form_button = QPushButton("New brand fo&rm…", brands_page)
         self.brand_form_button.setObjectName("newBrandForm")
-        self.edit_brand_button = QPushButton("&Edit brand…", brands_page)
+        self.edit_brand_button = QPushButton("Edi&t brand…", brands_page)
         self.edit_brand_button.setObjectName("editBrand")
         self.brand_form_button.clicked.connect(lambda: self._spawn(self.new_brand_from_form()))
         self.edit_brand_button.clicked.connect(
@@ -191,6 +200,11 @@ class CatalogEditor(QWidget):
         brands_layout.addWidget(self.brand_list, 1)
         brands_layout.addWidget(self.new_brand)
         brands_layout.addLayout(brand_buttons)
+        self.brand_limit_note = QLabel(brands_page)  # why existing brands cannot be edited on this server
+        self.brand_limit_note.setObjectName("brandLimitNote")
+        self.brand_limit_note.setWordWrap(True)
+        self.brand_limit_note.hide()
+        brands_layout.addWidget(self.brand_limit_note)
         self.side.addTab(brands_page, "&Brands")
         self.issues = IssuesPanel(source, self)
         self.side.addTab(self.issues, "&Issues")
@@ -222,9 +236,11 @@ class CatalogEditor(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self.sync_bar = SyncStatusBar(source, sync)
+        self.limits = NO_LIMITS
         self._actions()
         self._focus_order()
         self._wire()
+        self._show_brand_limits()
         self._was_syncing = False
         self.syncs_seen = 0
         self.closing = False
@@ -250,12 +266,56 @@ class CatalogEditor(QWidget):
         self.form_action.triggered.connect(lambda: self._spawn(self.new_product_from_form()))
         self.replace_action = QAction("Find and &replace…", self, shortcut=QKeySequence.StandardKey.Replace)
         self.replace_action.triggered.connect(lambda: self._spawn(self.find_and_replace()))
-        self.sync_action = QAction("&Sync", self, shortcut=QKeySequence("Ctrl+S"))
+        self.sync_action = QAction("&Sync now", self, shortcut=QKeySequence("Ctrl+S"))
         self.sync_action.triggered.connect(self.sync.start_sync)
+        self.new_variant_action = QAction("New &variant", self, shortcut=QKeySequence("Ctrl+Alt+N"))
+        self.new_variant_action.triggered.connect(self.start_new_variant)
+        self.conflicts_action = QAction("Resolve &conflicts…", self, shortcut=QKeySequence("Ctrl+Shift+C"))
+        self.conflicts_action.triggered.connect(self.open_conflicts)
+        self.operations_action = QAction("Changes that &need you…", self, shortcut=QKeySequence("Ctrl+Shift+O"))
+        self.operations_action.setToolTip("Rejected and uncertain changes: fix, retry, adopt or discard them")
+        self.operations_action.triggered.connect(self.open_operations)
+        self.save_view_action = QAction("Save the &view…", self)
+        self.save_view_action.triggered.connect(lambda: self._spawn(self.save_view()))
         for action in (self.undo_action, self.redo_action, self.find_action, self.new_action, self.form_action,
-                       self.replace_action, self.sync_action):
+                       self.replace_action, self.sync_action, self.new_variant_action, self.conflicts_action,
+                       self.operations_action):
             action.setShortcutContext(context)
             self.addAction(action)
+        # The grids' own keys (Ctrl+C, Ctrl+V, Ctrl+D, Delete) act on the focused grid; these menu twins
+        # show the key after a tab instead of binding it again (a second binding would be ambiguous).
+        self.copy_action = QAction("&Copy\tCtrl+C", self)
+        self.copy_action.triggered.connect(lambda: self._focused_grid().copy_selection())
+        self.paste_action = QAction("&Paste\tCtrl+V", self)
+        self.paste_action.triggered.connect(lambda: self._focused_grid().paste_clipboard())
+        self.fill_down_action = QAction("Fill &down\tCtrl+D", self)
+        self.fill_down_action.triggered.connect(lambda: self._focused_grid().fill_down())
+        self.delete_action = QAction("&Delete…\tDel", self)
+        self.delete_action.setToolTip("Delete the selected products, or discard unsent variants (Del)")
+        self.delete_action.triggered.connect(lambda: self._focused_grid().request_delete())
+        for action, name in ((self.undo_action, "undo"), (self.redo_action, "redo"), (self.find_action, "find"),
+                             (self.new_action, "new-product"), (self.sync_action, "sync"),
+                             (self.new_variant_action, "new-variant"), (self.conflicts_action, "conflicts"),
+                             (self.operations_action, "operations"), (self.delete_action, "delete")):
+            action.setIcon(icon(name))
+
+    def menus(self) -> list[tuple[str, list[QAction | None]]]:
+        """The editor's commands for the window's menu bar: (menu title, actions; None is a separator)."""
+        return [
+            ("&Edit", [self.undo_action, self.redo_action, None, self.copy_action, self.paste_action,
+                       self.fill_down_action, self.delete_action, None, self.find_action, self.replace_action]),
+            ("C&atalog", [self.new_action, self.form_action, self.new_variant_action, None, self.save_view_action]),
+            ("&Sync", [self.sync_action, None, self.conflicts_action, self.operations_action]),
+        ]
+
+    def toolbar_actions(self) -> list[QAction | None]:
+        return [self.sync_action, None, self.new_action, self.new_variant_action, self.delete_action, None,
+                self.undo_action, self.redo_action, None, self.find_action, None, self.conflicts_action,
+                self.operations_action]
+
+    def _focused_grid(self) -> EditGridView:
+        """The grid the keyboard is in (the variant grid when it has the focus), else the product grid."""
+        return self.variant_grid if self.variant_grid.hasFocus() else self.grid
 
     def _focus_order(self) -> None:
         QWidget.setTabOrder(self.search, self.views)
@@ -267,6 +327,8 @@ class CatalogEditor(QWidget):
         QWidget.setTabOrder(self.side, self.variant_grid)
 
     def _wire(self) -> None:
+        self.sync_bar.conflicts_clicked.connect(self.open_conflicts)
+        self.sync_bar.operations_clicked.connect(self.open_operations)
         self.search.textChanged.connect(lambda _t: self._query_changed())
         self.tree.selectionModel().currentChanged.connect(self._category_changed)
         self.grid.selectionModel().selectionChanged.connect(self._products_selected)
@@ -386,6 +448,7 @@ class CatalogEditor(QWidget):
                 future.add_done_callback(self._tasks.discard)
         self._was_syncing = status.syncing
         self.set_read_only(status.role == "VIEWER", VIEWER_REASON)
+        self.apply_server_limits(limits_of(status.capabilities))
 
     def _after_write(self) -> None:
         if self.writes.outstanding == 0:
@@ -411,9 +474,39 @@ class CatalogEditor(QWidget):
         self.product_form_button.setEnabled(not read_only)
         self.new_brand.setEnabled(not read_only)
         self.brand_form_button.setEnabled(not read_only)
-        self.edit_brand_button.setEnabled(not read_only)
         self.new_action.setEnabled(not read_only)
         self.form_action.setEnabled(not read_only)
+        self.new_variant_action.setEnabled(not read_only)
+        for action in (self.paste_action, self.fill_down_action, self.delete_action):
+            action.setEnabled(not read_only)
+        self._show_brand_limits()
+
+    def apply_server_limits(self, limits: ServerLimits) -> None:
+        """Disable up front what this server cannot take (docs-only: brand and category edits, variant
+        updates); each control says why. Creating brands, categories and variants stays possible."""
+        if limits == self.limits:
+            return
+        self.limits = limits
+        self.brands.beginResetModel()
+        self.brands.edit_blocked = limits.brand_edit
+        self.brands.endResetModel()
+        self.categories.layoutAboutToBeChanged.emit()  # flags and tooltips change, not the rows
+        self.categories.edit_blocked = limits.category_edit
+        self.categories.layoutChanged.emit()
+        self.variants.beginResetModel()
+        self.variants.update_blocked = limits.variant_update
+        self.variants.endResetModel()
+        self._show_brand_limits()
+        self.sync_bar.set_limits(limits)
+        if limits.any:
+            self.message.emit("This server takes only the documented API: some edits are off (see the tooltips).")
+
+    def _show_brand_limits(self) -> None:
+        reason = self.limits.brand_edit
+        self.edit_brand_button.setEnabled(not self.brands.read_only and reason is None)
+        self.edit_brand_button.setToolTip(reason or "Edit the selected brand: name, description, logo URL (Enter)")
+        self.brand_limit_note.setText(reason or "")
+        self.brand_limit_note.setVisible(bool(reason) and not self.brands.read_only)
 
     # -- validation for the inline editors -------------------------------------------------------
     def _product_problem(self, column: int, text: str) -> str | None:
@@ -458,6 +551,9 @@ class CatalogEditor(QWidget):
         """The brand form for the brand at `row`: its changes are one undo step, sent at the next sync."""
         brand = self.brands.brand(row)
         if brand is None or self.brands.read_only:
+            return False
+        if self.brands.edit_blocked:
+            self.message.emit(self.brands.edit_blocked)
             return False
         details = await self.source.brand_details(brand.id)
         if details is None:
@@ -627,6 +723,45 @@ class CatalogEditor(QWidget):
             return False
         self.message.emit(f"Deleted {len(ids)} product{'s' if len(ids) != 1 else ''} (Ctrl+Z brings them back).")
         return True
+
+    def start_new_variant(self) -> bool:
+        """Ctrl+Alt+N: the cursor in the SKU of the new-variant row of the one selected product."""
+        if self.variants.read_only:
+            self.message.emit(self.read_only_note.text())
+            return False
+        if not self.variants.has_new_row:
+            self.message.emit("Select one product to add a variant to it.")
+            return False
+        self.side.setCurrentWidget(self.variant_grid)
+        index = self.variants.index(self.variants.rowCount() - 1, 0)
+        self.variant_grid.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.variant_grid.setCurrentIndex(index)
+        self.variant_grid.scrollTo(index)
+        self.variant_grid.edit(index)
+        return True
+
+    def open_conflicts(self) -> ConflictResolverDialog:
+        """The conflict resolver (Ctrl+Shift+C, or the conflicts count in the status bar)."""
+        dialog = ConflictResolverDialog(self.source, self)
+        self._open_changing_dialog(dialog, dialog.resolved)
+        return dialog
+
+    def open_operations(self) -> OperationsDialog:
+        """The rejected and uncertain changes (Ctrl+Shift+O, or the pending count in the status bar)."""
+        dialog = OperationsDialog(self.source, self)
+        self._open_changing_dialog(dialog, dialog.changed)
+        return dialog
+
+    def _open_changing_dialog(self, dialog: ConflictResolverDialog | OperationsDialog,
+                              changed: SignalInstance) -> None:
+        """Open a dialog that writes to the copy, without blocking the window: each change it makes shows in
+        the status bar's counts and the grids at once; the dialog is freed when it closes."""
+        changed.connect(self.sync_bar.refresh_counts)
+        changed.connect(self.products.reload)
+        changed.connect(self.variants.reload)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.reload()
+        dialog.open()
 
     def _after_structure_change(self) -> None:
         """Products appeared or vanished: new id list, new counts in the tree and the status bar."""

@@ -67,6 +67,9 @@ class CategoryTreeModel(QAbstractItemModel):
         self.writes = writes
         self.undo_stack: QUndoStack | None = None
         self.read_only = False
+        # Why the server cannot rename or move a category (docs-only), or None. Products can still be
+        # dropped onto a category (that is a product update, which every server takes).
+        self.edit_blocked: str | None = None
         self._nodes: dict[str, CategoryNode] = {}
         self._key_of: dict[str, int] = {}
         self._id_of: dict[int, str] = {}
@@ -237,7 +240,8 @@ class CategoryTreeModel(QAbstractItemModel):
                 return node.name
             return self._totals.get(key, 0) if role == DISPLAY else None
         if role == TOOLTIP:
-            return f"{node.name} ({node.slug}): {node.product_count} directly, {self._totals.get(key, 0)} in all"
+            counts = f"{node.name} ({node.slug}): {node.product_count} directly, {self._totals.get(key, 0)} in all"
+            return f"{counts}\n{self.edit_blocked}" if self.edit_blocked else counts
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -247,7 +251,7 @@ class CategoryTreeModel(QAbstractItemModel):
         if self.read_only:
             return flags
         flags |= Qt.ItemFlag.ItemIsDropEnabled
-        if int(index.internalId()) != ROOT_KEY:
+        if int(index.internalId()) != ROOT_KEY and not self.edit_blocked:
             flags |= Qt.ItemFlag.ItemIsDragEnabled
             if index.column() == 0:
                 flags |= Qt.ItemFlag.ItemIsEditable
@@ -256,6 +260,9 @@ class CategoryTreeModel(QAbstractItemModel):
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: object, role: int = EDIT) -> bool:
         category_id = self.category_id(index)
         if role != EDIT or index.column() != 0 or category_id is None or self.read_only:
+            return False
+        if self.edit_blocked:
+            self.problem.emit(self.edit_blocked)
             return False
         name = str(value).strip()
         if not name:
@@ -291,6 +298,8 @@ class CategoryTreeModel(QAbstractItemModel):
         if data.hasFormat(PRODUCT_IDS_MIME):
             return True
         if data.hasFormat(CATEGORY_IDS_MIME):
+            if self.edit_blocked:
+                return False
             moving = _ids(data, CATEGORY_IDS_MIME)
             return bool(moving) and not any(target is not None and self.is_ancestor(m, target) for m in moving)
         return False
@@ -301,7 +310,8 @@ class CategoryTreeModel(QAbstractItemModel):
             return True
         if not self.canDropMimeData(data, action, row, column, parent):
             if data.hasFormat(CATEGORY_IDS_MIME):
-                self.problem.emit("A category cannot be moved into itself or one of its subcategories.")
+                self.problem.emit(self.edit_blocked if self.edit_blocked and not self.read_only else
+                                  "A category cannot be moved into itself or one of its subcategories.")
             return False
         target = self.category_id(parent)
         if data.hasFormat(PRODUCT_IDS_MIME):
@@ -353,6 +363,9 @@ class CategoryTreeModel(QAbstractItemModel):
         return new_id
 
     async def delete_category(self, category_id: str) -> None:
+        if self.edit_blocked:
+            self.problem.emit(self.edit_blocked)
+            return
         await self.writes.drain()
         await self.source.delete_category(category_id)
         await self.reload()

@@ -47,7 +47,7 @@ class EditGridView(QTableView):
         self._add_action("Copy", QKeySequence.StandardKey.Copy, self.copy_selection)
         self._add_action("Paste", QKeySequence.StandardKey.Paste, self.paste_clipboard)
         self._add_action("Fill down", QKeySequence("Ctrl+D"), self.fill_down)
-        self._add_action("Delete rows", QKeySequence.StandardKey.Delete, self._request_delete)
+        self._add_action("Delete rows", QKeySequence.StandardKey.Delete, self.request_delete)
 
     def _add_action(self, text: str, shortcut: Any, slot: Any) -> QAction:
         action = QAction(text, self)
@@ -179,7 +179,23 @@ class EditGridView(QTableView):
             model.push_edit(changes, text)
         return len(changes)
 
-    def _request_delete(self) -> None:
+    def edit(self, index: QModelIndex, trigger: Any = None, event: Any = None) -> bool:  # type: ignore[override]
+        """As Qt's, and when the user tried to edit a cell the model keeps locked (`locked_reason`), the
+        reason goes to the status line instead of nothing happening."""
+        if trigger is None:
+            return super().edit(index)  # the public slot: grid.edit(index)
+        started = super().edit(index, trigger, event)
+        user_tried = trigger in (QAbstractItemView.EditTrigger.EditKeyPressed,
+                                 QAbstractItemView.EditTrigger.AnyKeyPressed,
+                                 QAbstractItemView.EditTrigger.DoubleClicked)
+        locked_reason = getattr(self.model(), "locked_reason", None)
+        if not started and user_tried and locked_reason is not None and index.isValid():
+            reason = locked_reason(index)
+            if reason:
+                self.problem.emit(reason)
+        return started
+
+    def request_delete(self) -> None:
         rows = self.selected_rows()
         if not rows and self.currentIndex().isValid():
             rows = [self.currentIndex().row()]

@@ -3,16 +3,21 @@
 The window is passive: the composition root (synq_desktop.app.gui) tells it what is happening and
 feeds it data; the window emits `closed` when the user closes it so the app can shut down in order
 (stop syncing, stop an embedded server) before the process exits.
+
+Menus: File (Quit, Ctrl+Q) and Help (Keyboard shortcuts, F1) are the window's; the editor brings Edit,
+Catalog and Sync (`CatalogEditor.menus()`) and the toolbar's actions. Every menu title has a mnemonic
+that no tab or button of the window shares.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QStackedWidget,
     QTabWidget,
@@ -22,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from synq_desktop.ui.banner import Banner
 from synq_desktop.ui.catalog_counts import CatalogCountsPanel
+from synq_desktop.ui.icons import icon
+from synq_desktop.ui.shortcuts_dialog import KeyboardShortcutsDialog
 
 WINDOW_TITLE = "Synq Desktop"
 
@@ -57,6 +64,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle(WINDOW_TITLE)
+        self.setWindowIcon(icon("app"))
         self.resize(1440, 860)
         self._stack = QStackedWidget(self)
         self._busy = _BusyPage(self._stack)
@@ -72,7 +80,7 @@ class MainWindow(QMainWindow):
         self.counts.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 32)
         dash_layout.addWidget(self.counts)
         dash_layout.addStretch(1)
-        self.tabs.addTab(dashboard, "Dashboard")
+        self.tabs.addTab(dashboard, "&Dashboard")
         self._stack.addWidget(self._busy)
         self._stack.addWidget(self.tabs)
         self.banner = Banner()
@@ -85,7 +93,45 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.editor: QWidget | None = None
         self.settings: QSettings | None = None
+        self._menus()
         self.show_busy("Starting…")
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.quit_action = QAction(icon("quit"), "&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.quit_action.triggered.connect(self.close)
+        self.addAction(self.quit_action)
+        self.file_menu.addAction(self.quit_action)
+        self.help_menu = bar.addMenu("&Help")
+        self.shortcuts_action = QAction(icon("keyboard"), "&Keyboard shortcuts", self,
+                                        shortcut=QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.addAction(self.shortcuts_action)
+        self.help_menu.addAction(self.shortcuts_action)
+        self.toolbar = self.addToolBar("Main")
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setIconSize(QSize(20, 20))
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.toolbar.setMovable(False)
+        self.toolbar.hide()  # shown with the editor's actions
+
+    def menu_actions(self) -> list[QAction]:
+        """Every action of every menu, in menu order (Help › Keyboard shortcuts lists them)."""
+        found: list[QAction] = []
+        for top in self.menuBar().actions():
+            menu = top.menu()
+            if isinstance(menu, QMenu):
+                found.extend(a for a in menu.actions() if not a.isSeparator())
+        return found
+
+    def show_shortcuts(self) -> KeyboardShortcutsDialog:
+        dialog = KeyboardShortcutsDialog(self.menu_actions(), self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     # what the app tells the window
     def set_profile_title(self, text: str) -> None:
@@ -113,6 +159,25 @@ class MainWindow(QMainWindow):
         self.tabs.insertTab(0, editor, "&Catalog")
         self.tabs.setCurrentIndex(0)
         self.statusBar().addPermanentWidget(sync_bar)
+        menus = getattr(editor, "menus", None)
+        for title, actions in menus() if menus is not None else []:
+            menu = QMenu(title, self)
+            for action in actions:
+                if action is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(action)
+            self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        toolbar_actions = getattr(editor, "toolbar_actions", None)
+        for action in toolbar_actions() if toolbar_actions is not None else []:
+            if action is None:
+                self.toolbar.addSeparator()
+            else:
+                self.toolbar.addAction(action)
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys and keys not in action.toolTip():  # the toolbar says which key does the same
+                    action.setToolTip(f"{action.toolTip()} ({keys})")
+        self.toolbar.setVisible(bool(self.toolbar.actions()))
         message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self._stack.setCurrentWidget(self.tabs)
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from synq_desktop.api.models import Capabilities
+
 
 @dataclass(frozen=True, slots=True)
 class SyncStatus:
@@ -20,6 +22,9 @@ class SyncStatus:
     progress: float | None = None  # 0..1 while syncing, when known
     message: str = ""  # what is happening or what went wrong, for a person
     auth_expired: bool = False  # a 401 paused the queue: sign in again
+    # What the server offers beyond the documented API (its /capabilities probe, cached per profile);
+    # None until the first probe. The editor disables up front the edits this server cannot take.
+    capabilities: Capabilities | None = None
 
 
 Listener = Callable[[SyncStatus], None]

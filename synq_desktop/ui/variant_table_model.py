@@ -82,6 +82,9 @@ class VariantTableModel(QAbstractTableModel):
         self.writes = writes
         self.undo_stack = None
         self.read_only = False
+        # Why the server cannot take an update of a variant it already has (docs-only), or None: such
+        # rows are then not editable, and say why in their tooltip (new, unsent variants still are).
+        self.update_blocked: str | None = None
         self.product_ids: list[str] = []
         self._rows: list[VariantRow] = []
         self._generation = 0
@@ -161,6 +164,8 @@ class VariantTableModel(QAbstractTableModel):
             return "" if value is None else value
         if role == TOOLTIP and column.key == "issue_level" and row.issues:
             return "\n".join(row.issues)
+        if role == TOOLTIP and column.editable and self._locked(row):
+            return self.update_blocked
         if role == ALIGN and column.key in _NUMERIC:
             return ALIGN_RIGHT
         return None
@@ -169,9 +174,19 @@ class VariantTableModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if COLUMNS[index.column()].editable and not self.read_only:
+        if COLUMNS[index.column()].editable and not self.read_only and not self._locked(self.variant(index.row())):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
+
+    def locked_reason(self, index: QModelIndex | QPersistentModelIndex) -> str | None:
+        """Why this editable cell cannot be edited (the server cannot update the variant), or None."""
+        if index.isValid() and COLUMNS[index.column()].editable and self._locked(self.variant(index.row())):
+            return self.update_blocked
+        return None
+
+    def _locked(self, row: VariantRow | None) -> bool:
+        """A variant the server has, on a server that cannot update one."""
+        return self.update_blocked is not None and row is not None and row.synced
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: object, role: int = EDIT) -> bool:
         if not index.isValid() or role != EDIT or self.read_only:
@@ -209,6 +224,9 @@ class VariantTableModel(QAbstractTableModel):
                 continue
             column = COLUMNS[col_no]
             if not column.editable:
+                continue
+            if self._locked(variant):
+                problems.append(f"{variant.sku or 'Variant'}: {self.update_blocked}")
                 continue
             assert column.field is not None
             problem = variant_problem(column, text, variant.currency)

@@ -226,7 +226,7 @@ def test_status_bar_counts_pending_operations(qloop, qtbot, catalog):
     source, _copy, _ids = catalog
     editor = _editor(qtbot, source)
     bar = editor.sync_bar
-    assert bar.online.text() == "○ offline"
+    assert bar.online.text() == "offline"
     assert bar.pending.text() == "0 pending"
     assert not bar.conflicts.isEnabled()
     editor.products.setData(editor.products.index(0, COLUMN_BY_KEY["title"]), "Edited")
