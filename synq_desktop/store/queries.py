@@ -16,7 +16,8 @@ import json
 import re
 import sqlite3
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from typing import Any
@@ -155,14 +156,15 @@ _TITLES = "synq_desktop.product_titles"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _titles(connection: Connection) -> tuple[list[int], list[str]]:
+def _titles(connection: Connection, abandon: Callable[[], bool] | None = None) -> tuple[list[int], list[str]]:
     """(rowids, ASCII-folded titles) of the live products with a title, for this version of the file."""
     raw = _raw(connection)
     version = _file_version(raw)
     cached = connection.info.get(_TITLES)
     if cached is not None and cached[0] == version:
         return cached[1], cached[2]
-    rows = raw.execute("SELECT rowid, title FROM products WHERE deleted = 0 AND title IS NOT NULL").fetchall()
+    rows = _fetch_all(raw.execute("SELECT rowid, title FROM products WHERE deleted = 0 AND title IS NOT NULL"),
+                      abandon)
     rowids = [r for r, _ in rows]
     titles = [t.translate(_ASCII_LOWER) for _, t in rows]
     if _file_version(raw) == version:
@@ -216,7 +218,8 @@ def _products_by_variant_text(connection: Connection, term: str) -> set[int]:
     return products
 
 
-def _variant_products(connection: Connection, *, build: bool) -> array[int] | None:
+def _variant_products(connection: Connection, *, build: bool,
+                      abandon: Callable[[], bool] | None = None) -> array[int] | None:
     """Product rowid by variant rowid (0: a deleted variant or product), for this version of the file."""
     raw = _raw(connection)
     version = _file_version(raw)
@@ -229,8 +232,9 @@ def _variant_products(connection: Connection, *, build: bool) -> array[int] | No
     top = raw.execute("SELECT max(rowid) FROM variants").fetchone()[0] or 0
     mapping = array("q", bytes(8 * (top + 1)))
     get = product_rowid.get
-    for rowid, product_id in raw.execute("SELECT rowid, product_id FROM variants WHERE deleted = 0"):
-        mapping[rowid] = get(product_id, 0)
+    for batch in _batches(raw.execute("SELECT rowid, product_id FROM variants WHERE deleted = 0"), abandon):
+        for rowid, product_id in batch:
+            mapping[rowid] = get(product_id, 0)
     if _file_version(raw) == version:
         connection.info[_VARIANT_MAP] = (version, mapping)
     return mapping
@@ -245,7 +249,8 @@ _SKU_TEXT = "synq_desktop.product_skus"
 BROAD_SKU = 5000  # at least this many SKU matches: scan the kept SKUs instead of reading FTS
 
 
-def _product_skus(connection: Connection, *, build: bool) -> tuple[array[int], list[str]] | None:
+def _product_skus(connection: Connection, *, build: bool,
+                  abandon: Callable[[], bool] | None = None) -> tuple[array[int], list[str]] | None:
     """(product rowids, their live variants' SKUs folded) for the live products with a SKU, or None when
     not built for this version of the file (and `build` is false) or when a SKU is not ASCII. Rowids
     in an array and texts in a list, not tuples: ~6 MB less at 100k products."""
@@ -260,13 +265,18 @@ def _product_skus(connection: Connection, *, build: bool) -> tuple[array[int], l
     get = product_rowid.get
     by_product: dict[int, list[str]] = {}
     ascii_only = True
-    for product_id, sku in raw.execute("SELECT product_id, sku FROM variants WHERE deleted = 0 AND sku IS NOT NULL"):
-        if not isinstance(sku, str) or not sku.isascii():
-            ascii_only = False
+    cursor = raw.execute("SELECT product_id, sku FROM variants WHERE deleted = 0 AND sku IS NOT NULL")
+    for batch in _batches(cursor, abandon):
+        for product_id, sku in batch:
+            if not isinstance(sku, str) or not sku.isascii():
+                ascii_only = False
+                break
+            rowid = get(product_id)
+            if rowid is not None:
+                by_product.setdefault(rowid, []).append(sku)
+        if not ascii_only:
+            cursor.close()
             break
-        rowid = get(product_id)
-        if rowid is not None:
-            by_product.setdefault(rowid, []).append(sku)
     items = None
     if ascii_only:
         items = (array("q", by_product), ["\n".join(found).translate(_ASCII_LOWER) for found in by_product.values()])
@@ -300,51 +310,99 @@ def _file_version(raw: sqlite3.Connection) -> tuple[int, int]:
     return raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes
 
 
+class Abandoned(Exception):
+    """A long read stopped part way because its caller's `abandon()` said the answer is no longer
+    wanted (a newer query waits behind it on the same reader thread)."""
+
+
+FETCH_BATCH = 5000  # rows per fetch of a long id list: `abandon()` is asked between batches (~1-2 ms)
+
+
+def _batches(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> Iterator[list[Any]]:
+    """The cursor's rows, FETCH_BATCH at a time, asking `abandon()` after each batch."""
+    while batch := cursor.fetchmany(FETCH_BATCH):
+        yield batch
+        if abandon is not None and abandon():
+            cursor.close()
+            raise Abandoned
+
+
+def _fetch_all(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> list[Any]:
+    if abandon is None:
+        return cursor.fetchall()
+    rows: list[Any] = []
+    for batch in _batches(cursor, abandon):
+        rows += batch
+    return rows
+
+
 def _ordered_products(connection: Connection, column: str, direction: str,
-                      with_rowids: bool = True) -> tuple[list[int] | None, list[str]]:
+                      abandon: Callable[[], bool] | None = None) -> tuple[list[int], list[str]]:
     """(rowids, local ids) of every live product in grid order, cached on the connection for the
     last sort asked for while the file stays as it is. The other direction of the same column is
-    the cached list reversed (the local id breaks every tie, so the order is total). A plain sort
-    fetches only the ids (`with_rowids=False`: rowids come back as None unless cached)."""
+    the cached list reversed (the local id breaks every tie, so the order is total). Rowids come
+    along (a tenth dearer) so that the next search walks this list without reading it again."""
     raw = _raw(connection)
     version = _file_version(raw)
     cached = connection.info.get(_ORDER_CACHE)
-    if cached is not None and cached[0][:2] == (version, column) and (cached[1] is not None or not with_rowids):
+    if cached is not None and cached[0][:2] == (version, column):
         rowids, ids = cached[1], cached[2]
         if cached[0][2] == direction:
             return rowids, ids
-        return (rowids[::-1] if rowids is not None else None), ids[::-1]
-    sql = (f"SELECT {'rowid, ' if with_rowids else ''}local_id FROM products WHERE deleted = 0 "
+        return rowids[::-1], ids[::-1]
+    sql = (f"SELECT rowid, local_id FROM products WHERE deleted = 0 "
            f"ORDER BY {column} {direction}, local_id {direction}")
-    # Iterating the cursor with tuple unpacking: a quarter cheaper than fetchall() and r[0] at 100k rows.
-    if with_rowids:
-        rows = raw.execute(sql).fetchall()
-        rowids, ids = [r for r, _ in rows], [i for _, i in rows]
-    else:
-        rowids, ids = None, [i for (i,) in raw.execute(sql)]
+    rows = _fetch_all(raw.execute(sql), abandon)
+    rowids, ids = [r for r, _ in rows], [i for _, i in rows]
+    # Hash every id once here, on the reader: a str keeps its hash, so the grid's lookups by id on
+    # the GUI thread (selection following its products, ~100k set probes) skip hashing 100k strings.
+    deque(map(hash, ids), maxlen=0)
     if _file_version(raw) == version:  # nothing committed meanwhile: the list is that version's
         connection.info[_ORDER_CACHE] = ((version, column, direction), rowids, ids)
     return rowids, ids
 
 
-def search_cache_builders(sort: str = "title", descending: bool = False) -> list[Callable[[Connection], object]]:
+def first_product_ids(connection: Connection, sort: str = "title", descending: bool = False,
+                      count: int = 200) -> list[str]:
+    """The first `count` live products in grid order, unfiltered: the head of `product_ids(sort=...)`,
+    read from the sort index alone (well under a millisecond, where the whole list of 100k costs
+    30-50 ms), so a grid paints its first page before the whole list is known."""
+    if sort not in PRODUCT_SORTS:
+        raise EditError(f"The product grid cannot sort by {sort!r}.")
+    column = PRODUCT_SORTS[sort]
+    direction = "DESC" if descending else "ASC"
+    raw = _raw(connection)
+    cached = connection.info.get(_ORDER_CACHE)
+    if cached is not None and cached[0] == (_file_version(raw), column, direction):
+        return cached[2][:count]
+    sql = (f"SELECT local_id FROM products WHERE deleted = 0 "
+           f"ORDER BY {column} {direction}, local_id {direction} LIMIT ?")
+    return [i for (i,) in raw.execute(sql, (count,))]
+
+
+def search_cache_builders(sort: str = "title", descending: bool = False,
+                          abandon: Callable[[], bool] | None = None) -> list[Callable[[Connection], object]]:
     """Steps that build, for the file as it is, what a search reads from memory: the live products
     in grid order with their rowids, their titles, their SKUs (or, when a SKU is not ASCII, the
     variant-to-product map). Run each as its own reader call when the reader is idle (after the
-    first page, after a write) so that no keystroke pays for them and a keystroke waits behind one
-    step at most; a step whose cache is current costs two PRAGMA reads."""
+    first page, after a write) so that no keystroke pays for them; a step whose cache is current
+    costs two PRAGMA reads. A step asks `abandon()` between batches and raises `Abandoned` when it
+    answers true (a query is waiting: it runs first, the step later)."""
     column = PRODUCT_SORTS.get(sort, "title")
     direction = "DESC" if descending else "ASC"
 
     def order(connection: Connection) -> object:
-        return _ordered_products(connection, column, direction)
+        return _ordered_products(connection, column, direction, abandon)
+
+    def titles(connection: Connection) -> object:
+        return _titles(connection, abandon)
 
     def skus_or_map(connection: Connection) -> object:
-        if _product_skus(connection, build=True) is None:
-            return _variant_products(connection, build=True)
+        if _product_skus(connection, build=True, abandon=abandon) is None:
+            return _variant_products(connection, build=True, abandon=abandon)
         return None
 
-    return [order, _titles, skus_or_map]
+    return [order, titles, skus_or_map]
 
 
 SUBTREE_SQL = (
@@ -354,8 +412,9 @@ SUBTREE_SQL = (
 
 
 def product_ids(connection: Connection, flt: ProductFilter | None = None, sort: str = "title",
-                descending: bool = False) -> list[str]:
-    """Local ids of the live products matching `flt`, in grid order."""
+                descending: bool = False, abandon: Callable[[], bool] | None = None) -> list[str]:
+    """Local ids of the live products matching `flt`, in grid order. A long unfiltered read asks
+    `abandon()` between batches and raises `Abandoned` when it answers true."""
     flt = flt or ProductFilter()
     if sort not in PRODUCT_SORTS:
         raise EditError(f"The product grid cannot sort by {sort!r}.")
@@ -394,13 +453,12 @@ def product_ids(connection: Connection, flt: ProductFilter | None = None, sort: 
                    f"AND p.deleted = 0 ORDER BY p.{column} {direction}, p.local_id {direction}")
             return [i for (i,) in raw.execute(sql, (json.dumps(list(matches)),))]
         order_rowids, order_ids = _ordered_products(connection, column, direction)
-        assert order_rowids is not None
         # compress() over map(): the walk stays in C (a third cheaper than a comprehension at 100k).
         return list(compress(order_ids, map(matches.__contains__, order_rowids)))
     # A filter selects rowids through its own index first; the survivors are then sorted. (Walking the
     # sort index and testing each row costs a table lookup per product: 4-6 times slower at 100k.)
     if not filters:
-        return list(_ordered_products(connection, column, direction, with_rowids=False)[1])
+        return list(_ordered_products(connection, column, direction, abandon)[1])
     sql = (f"SELECT p.local_id FROM products p "
            f"WHERE +p.deleted = 0 AND p.rowid IN (SELECT rowid FROM products WHERE deleted = 0 AND {' AND '.join(filters)}) "
            f"ORDER BY p.{column} {direction}, p.local_id {direction}")

@@ -53,6 +53,16 @@ class ProductRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductHead:
+    """The first ids of a product list in grid order, with their rows. `complete`: these are the
+    whole list; otherwise the grid shows them at once and asks `product_ids` for the rest."""
+
+    ids: list[str]
+    rows: dict[str, ProductRow]
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
 class VariantRow:
     id: str
     product_id: str
@@ -172,7 +182,14 @@ class SourceError(Exception):
 
 class CatalogSource(Protocol):
     # products
-    async def product_ids(self, query: ProductQuery) -> list[str]: ...
+    async def product_head(self, query: ProductQuery, count: int) -> ProductHead:
+        """The first `count` ids of the query's list (and their rows); a new query starts here."""
+        ...
+
+    async def product_ids(self, query: ProductQuery) -> list[str] | None:
+        """The query's whole list, or None when a newer query (`product_head`) made it moot first."""
+        ...
+
     async def product_rows(self, ids: Sequence[str]) -> dict[str, ProductRow]: ...
     async def update_products(self, changes: Sequence[FieldChange]) -> None: ...
     async def create_product(self, fields: Mapping[str, object]) -> str: ...

@@ -6,14 +6,19 @@ columns, trigram FTS search, category subtrees, pages by id), run on the store's
 and history in one transaction on the writer thread; a list of changes is one batch). This module
 only translates between the store's rows and the UI's row types.
 
+A product list is read in two steps when it is long: its head (the first page, from the sort index
+alone) so the grid paints at once, then the whole list, which a newer query abandons part way (the
+reader is one thread: a keystroke must not wait behind the list of the one before).
+
 Searches read caches the store keeps per reader connection (sorted ids, titles, SKUs); a write drops
-them. They are rebuilt on the reader thread after each id list and each write, one step per reader
-call, so that the next keystroke waits behind one step at most and usually finds them built.
+them. They are rebuilt on the reader thread once it has been idle for WARM_AFTER_IDLE_S after a
+query or a write, one step per reader call, and a step gives way to any read asked for meanwhile
+(it is abandoned and retried at the next idle moment): the GUI's reads never wait behind it.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -33,6 +38,7 @@ from synq_desktop.ui.catalog_source import (
     NamedRecord,
     OperationRow,
     OutboxSummary,
+    ProductHead,
     ProductQuery,
     ProductRow,
     SavedViewRow,
@@ -46,10 +52,9 @@ P = schema.products
 V = schema.variants
 
 
-# The product grid asks for its first page right after a new id list: that page is read in the same
-# reader call (one snapshot, one trip to the reader thread instead of two) and handed over once.
-FIRST_PAGE = 200  # the grid's PAGE_SIZE (product_table_model); another size only misses the prefetch
-PREFETCH_TTL_S = 2.0
+# The search caches are rebuilt once no read or write has been asked for this long: typing and
+# sorting keep the reader to themselves, and a paint never shares the GIL with a cache build.
+WARM_AFTER_IDLE_S = 0.25
 
 
 def _product_ids(connection: Connection, query: ProductQuery) -> list[str]:
@@ -58,9 +63,24 @@ def _product_ids(connection: Connection, query: ProductQuery) -> list[str]:
     return queries.product_ids(connection, flt, sort=sort, descending=query.descending)
 
 
-def _product_ids_and_first_page(connection: Connection, query: ProductQuery) -> tuple[list[str], dict[str, ProductRow]]:
-    ids = _product_ids(connection, query)
-    return ids, _product_rows(connection, ids[:FIRST_PAGE]) if ids else {}
+def _product_ids_unless(connection: Connection, query: ProductQuery, abandon: Callable[[], bool]) -> list[str]:
+    flt = queries.ProductFilter(text=query.text, category_id=query.category_id, include_subcategories=True)
+    sort = query.sort_key if query.sort_key in queries.PRODUCT_SORTS else "title"
+    return queries.product_ids(connection, flt, sort=sort, descending=query.descending, abandon=abandon)
+
+
+def _product_head(connection: Connection, query: ProductQuery, count: int) -> ProductHead:
+    """The first `count` ids of the query's list with their rows (one snapshot). Unfiltered lists
+    (every product, in any order) come from the sort index alone and are `complete` only when
+    short; a search or a category is read whole (its cost is the match, not the list)."""
+    sort = query.sort_key if query.sort_key in queries.PRODUCT_SORTS else "title"
+    if not query.text.strip() and query.category_id is None:
+        ids = queries.first_product_ids(connection, sort, query.descending, count)
+        complete = len(ids) < count
+    else:
+        ids = _product_ids(connection, query)
+        complete = True
+    return ProductHead(ids, _product_rows(connection, ids[:count]) if ids else {}, complete)
 
 
 def _issue_texts(issues: Any) -> tuple[str, ...]:
@@ -205,28 +225,50 @@ def _batch(changes: Sequence[FieldChange], entity_type: EntityType) -> list[edit
 class StoreCatalogSource:
     def __init__(self, copy: WorkingCopy) -> None:
         self.copy = copy
-        # (ids of the first page, their rows, when read): taken by the next product_rows of those ids.
-        self._first_page: tuple[list[str], dict[str, ProductRow], float] | None = None
         self._sort = ("title", False)  # the grid's current sort: the order the search caches are built for
+        self._queries_asked = 0  # product lists asked for: a newer one abandons the long read of an older
+        self._reads_asked = 0  # reads and writes asked for: any of them makes a cache build give way
+        self._warm_timer: asyncio.TimerHandle | None = None
         self._warming = False
 
     @property
     def warming(self) -> bool:
-        """Are the search caches being rebuilt on the reader thread right now?"""
-        return self._warming
+        """Are the search caches waiting to be rebuilt, or being rebuilt on the reader right now?"""
+        return self._warming or self._warm_timer is not None
+
+    def _busy(self) -> None:
+        """A read or write was asked for: rebuild the search caches once the reader is idle again."""
+        self._reads_asked += 1
+        if self._warm_timer is not None:
+            self._warm_timer.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a blocking caller): nothing to schedule on
+            self._warm_timer = None
+            return
+        self._warm_timer = loop.call_later(WARM_AFTER_IDLE_S, self._warm_search_caches)
+
+    async def _read(self, fn: Callable[..., Any], *args: Any, doing: str) -> Any:
+        self._busy()
+        return await self.copy.read(fn, *args, doing=doing)
 
     def _warm_search_caches(self) -> None:
         """Chain the cache-building steps on the reader: each step is submitted when the one before
-        it is done, so a read asked for meanwhile runs after one step, not after all of them."""
+        it is done; a read asked for meanwhile makes the running step give way (Abandoned), and the
+        chain starts again at the next idle moment (steps already done cost two PRAGMA reads)."""
+        self._warm_timer = None
         if self._warming:
             return
-        steps = queries.search_cache_builders(*self._sort)
+        asked = self._reads_asked
+        steps = queries.search_cache_builders(*self._sort, abandon=lambda: self._reads_asked != asked)
         self._warming = True
 
         def next_step(done: Future[object] | None) -> None:
             if done is not None and (done.cancelled() or done.exception() is not None):
-                log.debug("search caches not rebuilt: %s", None if done.cancelled() else done.exception())
+                log.debug("search caches not rebuilt: %r", None if done.cancelled() else done.exception())
                 steps.clear()
+            if steps and self._reads_asked != asked:
+                steps.clear()  # a read is waiting or done meanwhile: _busy scheduled the next attempt
             if not steps:
                 self._warming = False
                 return
@@ -241,30 +283,30 @@ class StoreCatalogSource:
         next_step(None)
 
     async def _write(self, fn: Any, *args: Any, doing: str = "saving") -> Any:
-        self._first_page = None  # rows read before a write are not handed out after it
+        self._busy()
         try:
             return await self.copy.write(fn, *args, doing=doing)
         except Exception as exc:
             raise SourceError(str(exc)) from exc
         finally:
-            self._warm_search_caches()
+            self._busy()
 
     # products
-    async def product_ids(self, query: ProductQuery) -> list[str]:
-        self._first_page = None
-        ids, rows = await self.copy.read(_product_ids_and_first_page, query, doing="searching products")
-        self._first_page = (ids[:FIRST_PAGE], rows, time.monotonic())
+    async def product_head(self, query: ProductQuery, count: int) -> ProductHead:
+        self._queries_asked += 1
         self._sort = (query.sort_key if query.sort_key in queries.PRODUCT_SORTS else "title", query.descending)
-        self._warm_search_caches()
-        return ids
+        return await self._read(_product_head, query, count, doing="searching products")
+
+    async def product_ids(self, query: ProductQuery) -> list[str] | None:
+        asked = self._queries_asked
+        try:
+            return await self._read(_product_ids_unless, query, lambda: self._queries_asked != asked,
+                                    doing="searching products")
+        except queries.Abandoned:
+            return None
 
     async def product_rows(self, ids: Sequence[str]) -> dict[str, ProductRow]:
-        wanted = list(ids)
-        prefetched, self._first_page = self._first_page, None
-        if (prefetched is not None and prefetched[0] == wanted
-                and time.monotonic() - prefetched[2] < PREFETCH_TTL_S):
-            return prefetched[1]
-        return await self.copy.read(_product_rows, wanted, doing="reading products")
+        return await self._read(_product_rows, list(ids), doing="reading products")
 
     async def update_products(self, changes: Sequence[FieldChange]) -> None:
         await self._write(edits.apply, _batch(changes, EntityType.PRODUCT))
@@ -282,7 +324,7 @@ class StoreCatalogSource:
 
     # variants
     async def variants_of(self, product_ids: Sequence[str]) -> list[VariantRow]:
-        return await self.copy.read(_variants_of, list(product_ids), doing="reading variants")
+        return await self._read(_variants_of, list(product_ids), doing="reading variants")
 
     async def update_variants(self, changes: Sequence[FieldChange]) -> None:
         await self._write(edits.apply, _batch(changes, EntityType.VARIANT))
@@ -295,7 +337,7 @@ class StoreCatalogSource:
 
     # taxonomy
     async def categories(self) -> list[CategoryNode]:
-        return await self.copy.read(_categories, doing="reading categories")
+        return await self._read(_categories, doing="reading categories")
 
     async def create_category(self, name: str, slug: str, parent_id: str | None) -> str:
         return await self._write(edits.create, EntityType.CATEGORY,
@@ -308,32 +350,32 @@ class StoreCatalogSource:
         await self._write(edits.delete, EntityType.CATEGORY, category_id)
 
     async def brands(self) -> list[NamedRecord]:
-        return await self.copy.read(_named, schema.brands, doing="reading brands")
+        return await self._read(_named, schema.brands, doing="reading brands")
 
     async def create_brand(self, name: str) -> str:
         return await self._write(edits.create, EntityType.BRAND, {"name": name})
 
     async def brand_details(self, brand_id: str) -> BrandRow | None:
-        return await self.copy.read(_brand_details, brand_id, doing="reading a brand")
+        return await self._read(_brand_details, brand_id, doing="reading a brand")
 
     async def update_brand(self, brand_id: str, fields: Mapping[str, object]) -> None:
         await self._write(edits.update, EntityType.BRAND, brand_id, dict(fields))
 
     async def templates(self) -> list[NamedRecord]:
-        return await self.copy.read(_named, schema.templates, doing="reading templates")
+        return await self._read(_named, schema.templates, doing="reading templates")
 
     # outbox and conflicts
     async def outbox_summary(self) -> OutboxSummary:
-        return await self.copy.read(_outbox_summary, doing="counting operations")
+        return await self._read(_outbox_summary, doing="counting operations")
 
     async def conflicts(self) -> list[ConflictRow]:
-        return await self.copy.read(_conflicts, doing="reading conflicts")
+        return await self._read(_conflicts, doing="reading conflicts")
 
     async def issues_of(self, product_ids: Sequence[str]) -> list[IssueRow]:
-        return await self.copy.read(_issues_of, list(product_ids), doing="reading validation issues")
+        return await self._read(_issues_of, list(product_ids), doing="reading validation issues")
 
     async def saved_views(self) -> list[SavedViewRow]:
-        views = await self.copy.read(queries.saved_views, "product", doing="reading saved views")
+        views = await self._read(queries.saved_views, "product", doing="reading saved views")
         return [SavedViewRow(v.id, v.name, dict(v.filters), list(v.columns), dict(v.sort)) for v in views]
 
     async def save_view(self, name: str, filters: Mapping[str, object], columns: Sequence[str],
@@ -344,7 +386,7 @@ class StoreCatalogSource:
         await self._write(queries.delete_view, view_id)
 
     async def operations_needing_person(self) -> list[OperationRow]:
-        return await self.copy.read(_operations, doing="reading refused changes")
+        return await self._read(_operations, doing="reading refused changes")
 
     async def retry_operation(self, op_id: str) -> None:
         await self._write(outbox.retry, op_id)

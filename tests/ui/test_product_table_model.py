@@ -227,13 +227,13 @@ def test_fast_typing_coalesces_queries_and_the_latest_wins(qloop, qtbot, catalog
     source, _copy, catalog_ids = catalog
     model = _model(qtbot, source)
     asked: list[str] = []
-    real = source.product_ids
+    real = source.product_head
 
-    async def counting(query):
+    async def counting(query, count):
         asked.append(query.text)
-        return await real(query)
+        return await real(query, count)
 
-    source.product_ids = counting
+    source.product_head = counting
     for typed in ("g", "gr", "gre", "gree", "green"):
         done = model.set_query(ProductQuery(text=typed))
     run_coroutine(qtbot, done)
