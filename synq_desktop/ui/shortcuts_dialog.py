@@ -22,7 +22,10 @@ IN_GRID_KEYS = (
 
 
 def command_text(action: QAction) -> str:
-    """The menu text without its mnemonic marker, its shown key or its trailing ellipsis."""
+    """The action's name: its data when that is a name (undo's text names the step to undo), else the
+    menu text without its mnemonic marker, its shown key or its trailing ellipsis."""
+    if isinstance(action.data(), str) and action.data():
+        return str(action.data())
     return action.text().split("\t")[0].replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…")
 
 
