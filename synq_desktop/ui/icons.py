@@ -4,7 +4,7 @@ The files live in the package (`synq_desktop/resources/icons/`, shipped as packa
 build keeps the package layout under `sys._MEIPASS`), so one lookup serves a source checkout, an
 installed wheel and a frozen build. Each icon is rendered once per size into a QIcon (normal and
 disabled tint), at sizes up to 64 px: a 16 px toolbar icon at QT_SCALE_FACTOR=2 picks the 32 px
-rendering and stays sharp. Icons are built after the palette is chosen (dark or light), so the ink
+rendering and stays sharp. Disabled icons are drawn faded. Icons are built after the palette is chosen (dark or light), so the ink
 matches it; accent colours in the files (green, orange, red) read on both.
 """
 from __future__ import annotations
@@ -60,12 +60,24 @@ def render(name: str, size: int, ink: QColor) -> QPixmap:
     return pixmap
 
 
+def _faded(pixmap: QPixmap) -> QPixmap:
+    """The disabled look: the same drawing at 45 % opacity, so accent colours (the orange conflict
+    triangle, the green online dot) fade too instead of looking active."""
+    faded = QPixmap(pixmap.size())
+    faded.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(faded)
+    painter.setOpacity(0.45)
+    painter.drawPixmap(0, 0, pixmap)
+    painter.end()
+    return faded
+
+
 @cache
 def _icon(name: str, normal: str, disabled: str) -> QIcon:
     icon = QIcon()
     for size in RENDER_SIZES:
         icon.addPixmap(render(name, size, QColor(normal)), QIcon.Mode.Normal)
-        icon.addPixmap(render(name, size, QColor(disabled)), QIcon.Mode.Disabled)
+        icon.addPixmap(_faded(render(name, size, QColor(disabled))), QIcon.Mode.Disabled)
     return icon
 
 
