@@ -19,7 +19,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import compress, islice, repeat
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -163,10 +163,9 @@ def _titles(connection: Connection, abandon: Callable[[], bool] | None = None) -
     cached = connection.info.get(_TITLES)
     if cached is not None and cached[0] == version:
         return cached[1], cached[2]
-    rows = _fetch_all(raw.execute("SELECT rowid, title FROM products WHERE deleted = 0 AND title IS NOT NULL"),
-                      abandon)
-    rowids = [r for r, _ in rows]
-    titles = [t.translate(_ASCII_LOWER) for _, t in rows]
+    rowids, titles = _two_columns(
+        raw.execute("SELECT rowid, title FROM products WHERE deleted = 0 AND title IS NOT NULL"), abandon)
+    titles = [t.translate(_ASCII_LOWER) for t in titles]
     if _file_version(raw) == version:
         connection.info[_TITLES] = (version, rowids, titles)
     return rowids, titles
@@ -228,13 +227,12 @@ def _variant_products(connection: Connection, *, build: bool,
         return cached[1]
     if not build:
         return None
-    product_rowid = dict(raw.execute("SELECT local_id, rowid FROM products WHERE deleted = 0").fetchall())
+    product_rowid = dict(raw.execute("SELECT local_id, rowid FROM products WHERE deleted = 0"))
     top = raw.execute("SELECT max(rowid) FROM variants").fetchone()[0] or 0
     mapping = array("q", bytes(8 * (top + 1)))
     get = product_rowid.get
-    for batch in _batches(raw.execute("SELECT rowid, product_id FROM variants WHERE deleted = 0"), abandon):
-        for rowid, product_id in batch:
-            mapping[rowid] = get(product_id, 0)
+    for rowid, product_id in _rows(raw.execute("SELECT rowid, product_id FROM variants WHERE deleted = 0"), abandon):
+        mapping[rowid] = get(product_id, 0)
     if _file_version(raw) == version:
         connection.info[_VARIANT_MAP] = (version, mapping)
     return mapping
@@ -261,22 +259,19 @@ def _product_skus(connection: Connection, *, build: bool,
         return cached[1]
     if not build:
         return None
-    product_rowid = dict(raw.execute("SELECT local_id, rowid FROM products WHERE deleted = 0").fetchall())
+    product_rowid = dict(raw.execute("SELECT local_id, rowid FROM products WHERE deleted = 0"))
     get = product_rowid.get
     by_product: dict[int, list[str]] = {}
     ascii_only = True
     cursor = raw.execute("SELECT product_id, sku FROM variants WHERE deleted = 0 AND sku IS NOT NULL")
-    for batch in _batches(cursor, abandon):
-        for product_id, sku in batch:
-            if not isinstance(sku, str) or not sku.isascii():
-                ascii_only = False
-                break
-            rowid = get(product_id)
-            if rowid is not None:
-                by_product.setdefault(rowid, []).append(sku)
-        if not ascii_only:
+    for product_id, sku in _rows(cursor, abandon):
+        if not isinstance(sku, str) or not sku.isascii():
+            ascii_only = False
             cursor.close()
             break
+        rowid = get(product_id)
+        if rowid is not None:
+            by_product.setdefault(rowid, []).append(sku)
     items = None
     if ascii_only:
         items = (array("q", by_product), ["\n".join(found).translate(_ASCII_LOWER) for found in by_product.values()])
@@ -318,22 +313,41 @@ class Abandoned(Exception):
 FETCH_BATCH = 5000  # rows per fetch of a long id list: `abandon()` is asked between batches (~1-2 ms)
 
 
-def _batches(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> Iterator[list[Any]]:
-    """The cursor's rows, FETCH_BATCH at a time, asking `abandon()` after each batch."""
-    while batch := cursor.fetchmany(FETCH_BATCH):
-        yield batch
-        if abandon is not None and abandon():
+# Long reads never keep their rows' tuples: 100k tuples alive at once (fetchall) are promoted through
+# the garbage collector's generations and set off a full collection, ~70 ms holding the GIL, which
+# the GUI thread waits out. Each tuple here dies as soon as it is unpacked.
+
+def _rows(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> Iterator[Any]:
+    """The cursor's rows one at a time, asking `abandon()` every FETCH_BATCH rows."""
+    if abandon is None:
+        yield from cursor
+        return
+    while True:
+        count = 0
+        for count, row in enumerate(islice(cursor, FETCH_BATCH), 1):
+            yield row
+        if count < FETCH_BATCH:
+            return
+        if abandon():
             cursor.close()
             raise Abandoned
 
 
-def _fetch_all(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> list[Any]:
-    if abandon is None:
-        return cursor.fetchall()
-    rows: list[Any] = []
-    for batch in _batches(cursor, abandon):
-        rows += batch
-    return rows
+def _two_columns(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> tuple[list[Any], list[Any]]:
+    """The cursor's two columns as two lists, asking `abandon()` every FETCH_BATCH rows."""
+    firsts: list[Any] = []
+    seconds: list[Any] = []
+    add_first, add_second = firsts.append, seconds.append
+    while True:
+        before = len(firsts)
+        for first, second in islice(cursor, FETCH_BATCH):
+            add_first(first)
+            add_second(second)
+        if len(firsts) - before < FETCH_BATCH:
+            return firsts, seconds
+        if abandon is not None and abandon():
+            cursor.close()
+            raise Abandoned
 
 
 def _ordered_products(connection: Connection, column: str, direction: str,
@@ -352,8 +366,7 @@ def _ordered_products(connection: Connection, column: str, direction: str,
         return rowids[::-1], ids[::-1]
     sql = (f"SELECT rowid, local_id FROM products WHERE deleted = 0 "
            f"ORDER BY {column} {direction}, local_id {direction}")
-    rows = _fetch_all(raw.execute(sql), abandon)
-    rowids, ids = [r for r, _ in rows], [i for _, i in rows]
+    rowids, ids = _two_columns(raw.execute(sql), abandon)
     # Hash every id once here, on the reader: a str keeps its hash, so the grid's lookups by id on
     # the GUI thread (selection following its products, ~100k set probes) skip hashing 100k strings.
     deque(map(hash, ids), maxlen=0)

@@ -102,3 +102,34 @@ def test_saved_views(w, r) -> None:
     assert view.filters == {"statuses": ["DRAFT", "ARCHIVED"]}
     w(queries.delete_view, view_id)
     assert r(queries.saved_views) == []
+
+
+def test_first_product_ids_is_the_head_of_every_sorted_list(r, w, catalog) -> None:
+    w(pull.upsert_server_records, E.PRODUCT, [{"id": f"q{n}", "title": f"Quilt {n % 7}", "status": "ACTIVE",
+                                               "data_quality_score": n % 5} for n in range(40)])
+    for sort in PRODUCT_SORTS:
+        for descending in (False, True):
+            whole = ids(r, sort=sort, descending=descending)
+            assert r(queries.first_product_ids, sort, descending, 10) == whole[:10], (sort, descending)
+            r(queries.product_ids, None, sort, descending)  # now from the kept list: the same answer
+            assert r(queries.first_product_ids, sort, descending, 10) == whole[:10], (sort, descending)
+    assert r(queries.first_product_ids, "title", False, 500) == ids(r)  # a short list comes whole
+    with pytest.raises(EditError):
+        r(queries.first_product_ids, "title; DROP TABLE products")
+
+
+def test_a_long_read_gives_way_when_its_caller_abandons_it(r, catalog, monkeypatch) -> None:
+    monkeypatch.setattr(queries, "FETCH_BATCH", 1)  # ask between every row
+    asked: list[int] = []
+
+    def abandon_at_the_second_ask() -> bool:
+        asked.append(1)
+        return len(asked) >= 2
+
+    with pytest.raises(queries.Abandoned):
+        r(queries.product_ids, None, "updated_at", False, abandon_at_the_second_ask)
+    # Nothing half-read was kept: the same list read to its end is whole and right.
+    assert r(queries.product_ids, None, "updated_at", False, lambda: False) == ["p2", "p3", "p1"]
+    for build in queries.search_cache_builders("title", abandon=lambda: True)[1:]:
+        with pytest.raises(queries.Abandoned):
+            r(build)

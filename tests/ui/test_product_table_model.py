@@ -10,7 +10,8 @@ from synq_desktop.store import schema
 from synq_desktop.ui.catalog_source import ProductQuery
 from synq_desktop.ui.clipboard_tsv import format_tsv
 from synq_desktop.ui.edit_grid_view import EditGridView
-from synq_desktop.ui.product_table_model import COLUMN_BY_KEY, ID_ROLE, ProductTableModel
+from synq_desktop.ui.item_roles import EDIT as EDIT_ROLE
+from synq_desktop.ui.product_table_model import COLUMN_BY_KEY, ID_ROLE, PAGE_SIZE, ProductTableModel
 from synq_desktop.ui.write_queue import WriteQueue
 from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
 from tests.ui.working_copy_data import make_working_copy
@@ -239,3 +240,111 @@ def test_fast_typing_coalesces_queries_and_the_latest_wins(qloop, qtbot, catalog
     run_coroutine(qtbot, done)
     assert asked == ["green"]  # typed faster than the loop turns: only the latest reaches the reader
     assert model.ids == sorted(i for i in catalog_ids.products if int(i[-5:]) % 3 == 2)
+
+
+def test_an_empty_title_shows_a_placeholder_but_stays_empty(qloop, qtbot, qtmodeltester, catalog):
+    from PySide6.QtGui import QBrush, QFont
+
+    from synq_desktop.ui.item_roles import FONT, FOREGROUND, TOOLTIP
+    from synq_desktop.ui.product_table_model import UNTITLED
+
+    source, copy, _ids = catalog
+    model = _model(qtbot, source)
+    _load_all(qtbot, model)
+    row = model.row_of("prod-00004")
+    assert model.setData(model.index(row, TITLE), "")
+    _drain(qtbot, model)
+    assert _titles(copy, ["prod-00004"]) == [""]  # the stored value stays empty
+    run_coroutine(qtbot, model.reload())
+    _load_all(qtbot, model)
+    cell = model.index(model.row_of("prod-00004"), TITLE)
+    assert cell.data() == UNTITLED
+    assert cell.data(EDIT_ROLE) == ""  # an editor starts from empty, not from the placeholder
+    font = cell.data(FONT)
+    assert isinstance(font, QFont) and font.italic()
+    assert isinstance(cell.data(FOREGROUND), QBrush)
+    assert cell.data(TOOLTIP)
+    titled = model.index(model.row_of("prod-00005"), TITLE)
+    assert titled.data() == _title("prod-00005") and titled.data(FONT) is None
+    assert model.index(cell.row(), STATUS).data() == "ACTIVE"  # only the title cell says it
+    qtmodeltester.check(model, force_py=True)
+    # Typing a title replaces the placeholder; the copy gets the typed text.
+    assert model.setData(cell, "Named at last")
+    _drain(qtbot, model)
+    assert cell.data() == "Named at last" and _titles(copy, ["prod-00004"]) == ["Named at last"]
+
+
+def _long_catalog(qtbot, tmp_path, products: int = 1200):
+    from synq_desktop.ui.store_catalog_source import StoreCatalogSource
+
+    copy, ids = make_working_copy(tmp_path / "long.sqlite", products=products, variants_per_product=0)
+    return StoreCatalogSource(copy), copy, ids
+
+
+def test_a_long_list_shows_its_head_first_then_appends_the_rest(qloop, qtbot, tmp_path):
+    source, copy, catalog_ids = _long_catalog(qtbot, tmp_path)
+    try:
+        model = ProductTableModel(source, WriteQueue())
+        seen: list[int] = []
+        model.ids_changed.connect(lambda: seen.append(model.rowCount()))
+        resets: list[int] = []
+        model.modelReset.connect(lambda: resets.append(model.rowCount()))
+        run_coroutine(qtbot, model.reload())
+        assert seen == [PAGE_SIZE, 1200]  # the head (one page, with its rows) first, then the whole list
+        assert resets == [PAGE_SIZE]  # the rest is appended: the view does not move
+        assert model.ids == sorted(catalog_ids.products)
+        assert model.all_loaded(0, PAGE_SIZE - 1)
+    finally:
+        copy.close()
+
+
+def test_a_new_order_keeps_the_rows_size_and_the_selection(qloop, qtbot, tmp_path):
+    source, copy, catalog_ids = _long_catalog(qtbot, tmp_path)
+    try:
+        model = _model(qtbot, source)
+        view = EditGridView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        view.select_block(700, 0, 700, 0)  # below the first page: not in the new order's head
+        near_top = model.ids[3]
+        chosen = model.index(700, 0).data(ID_ROLE)
+        shown: list[tuple[int, str | None]] = []
+        model.ids_changed.connect(lambda: shown.append(
+            (model.rowCount(), view.currentIndex().data(ID_ROLE))))
+        run_coroutine(qtbot, model.set_query(ProductQuery(sort_key="title", descending=True)))
+        expected = sorted(catalog_ids.products, reverse=True)
+        # Head first, at full size, the selected product still selected; then the whole new order.
+        assert shown == [(1200, chosen), (1200, chosen)]
+        assert model.ids == expected
+        assert view.currentIndex().data(ID_ROLE) == chosen and view.currentIndex().row() == expected.index(chosen)
+        assert model.row_of(near_top) == expected.index(near_top)
+    finally:
+        copy.close()
+
+
+def test_a_newer_query_abandons_the_rest_of_an_older_one(qloop, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from synq_desktop.store import queries
+
+    source, copy, catalog_ids = _long_catalog(qtbot, tmp_path)
+    monkeypatch.setattr(queries, "FETCH_BATCH", 10)
+    try:
+        gate = threading.Event()
+        copy.submit_read(lambda _c: gate.wait(10))  # the reader is busy: both reads queue behind it
+
+        async def older_rest_then_newer_head():
+            rest = asyncio.ensure_future(source.product_ids(ProductQuery(sort_key="updated_at")))
+            await asyncio.sleep(0)  # the rest is asked for first
+            head = asyncio.ensure_future(source.product_head(ProductQuery(sort_key="title"), 5))
+            await asyncio.sleep(0)
+            gate.set()
+            return await rest, await head
+
+        rest, head = run_coroutine(qtbot, older_rest_then_newer_head())
+        assert rest is None  # given up part way: the newer query did not wait for all of it
+        assert head.ids == sorted(catalog_ids.products)[:5] and not head.complete
+        assert run_coroutine(qtbot, source.product_ids(ProductQuery(sort_key="title"))) == sorted(
+            catalog_ids.products)
+    finally:
+        copy.close()
