@@ -203,14 +203,24 @@ class ProductTableModel(QAbstractTableModel):
 
     async def _reload_now(self, generation: int, with_lookups: bool) -> None:
         query = self.query
-        head: ProductHead
-        if with_lookups:
-            head, lookups = await asyncio.gather(self.source.product_head(query, PAGE_SIZE), self._fetch_lookups())
-        else:
-            head, lookups = await self.source.product_head(query, PAGE_SIZE), self.lookups
+        # The head is asked for first (the reader runs reads in order): the first page does not wait
+        # for the names of categories, brands and templates, which only pasted names need.
+        reading: asyncio.Future[ProductHead] = asyncio.ensure_future(self.source.product_head(query, PAGE_SIZE))
+        if not with_lookups:
+            await self._show(query, generation, reading)
+            return
+        await asyncio.sleep(0)
+        named = asyncio.ensure_future(self._fetch_lookups())
+        named.add_done_callback(self._take_lookups)
+        try:
+            await self._show(query, generation, reading)
+        finally:
+            await asyncio.wait((named,))  # a reload is done once the names are in too
+
+    async def _show(self, query: ProductQuery, generation: int, reading: asyncio.Future[ProductHead]) -> None:
+        head = await reading
         if generation != self._generation:
             return  # a newer query was made meanwhile; its answer wins
-        self.lookups = lookups
         if head.complete:
             self._install_ids(head.ids, head.rows)
             self._installed = (query, True)
@@ -268,6 +278,14 @@ class ProductTableModel(QAbstractTableModel):
             self.ids_changed.emit()
             return
         self._install_ids(ids, None)
+
+    def _take_lookups(self, named: asyncio.Future[Lookups]) -> None:
+        if named.cancelled():
+            return
+        if named.exception() is not None:
+            log.warning("reading the names of categories, brands and templates failed: %s", named.exception())
+            return
+        self.lookups = named.result()
 
     async def _fetch_lookups(self) -> Lookups:
         categories, brands, templates = await asyncio.gather(
