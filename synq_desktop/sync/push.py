@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,7 @@ from synq_desktop.api import (
     TooLargeError,
 )
 from synq_desktop.store import outbox, schema, sync_meta
-from synq_desktop.store.entities import SPECS, local_fields, server_payload
+from synq_desktop.store.entities import SPECS, IdTranslator, local_fields
 from synq_desktop.store.states import EntityType, OpKind, OpState
 from synq_desktop.store.timestamps import now_iso
 from synq_desktop.store.working_copy import WorkingCopy
@@ -57,6 +58,8 @@ log = logging.getLogger("synq_desktop.sync")
 REJECTING = (InvalidError, ConflictError, TooLargeError)
 WAITING_FOR_EARLIER = "waits for an earlier change of this record"
 PAUSED = "paused: the server refused the token (401); sign in again"
+CANCELLED = "the sync stopped before this was sent"
+READ_ONLY_KEPT = "kept: the server refused changes from this account (read-only role)"
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
@@ -97,42 +100,98 @@ class PushReport:
     last_transient_error: str | None = None
 
 
-def _claim(connection: Connection, groups: list[outbox.RecordOps]) -> list[ClaimedRecord]:
-    """Re-read the ready operations (an edit may have coalesced into one meanwhile), translate their bodies
-    to server ids and mark them IN_FLIGHT: one transaction for the whole round."""
-    claimed: list[ClaimedRecord] = []
-    ids: list[str] = []
+@dataclass(slots=True)
+class Claim:
+    """What one claiming transaction took: the records to send, and the operations held back because
+    this server has no endpoint for them (reason -> count)."""
+
+    records: list[ClaimedRecord]
+    held: dict[str, int] = field(default_factory=dict)
+    held_records: list[tuple[str, str]] = field(default_factory=list)  # (entity type, local id)
+
+
+def _claim(connection: Connection, max_records: int, skip: frozenset[tuple[str, str]],
+           ext: frozenset[str]) -> Claim:
+    """Take up to `max_records` ready records, translate their bodies to server ids and mark them
+    IN_FLIGHT: one transaction (committed before any of them is sent), a few statements per batch.
+
+    Reading the ready operations inside the writer's transaction (BEGIN IMMEDIATE) means nothing can
+    change between reading and claiming them (an edit coalescing into one waits for this commit), so no
+    operation is re-read one by one."""
+    groups = outbox.ready(connection, max_records=max_records + len(skip))
+    groups = [g for g in groups if (g.entity_type.value, g.entity_id) not in skip][:max_records]
+    sendable, held = _hold_unsendable(connection, groups, ext)
+    claimed = _translate(connection, sendable)
+    outbox.mark_in_flight(connection, [c.op.op_id for record in claimed for c in record.ops])
+    crashpoints.reach(crashpoints.BEFORE_INFLIGHT_COMMIT, _kinds(claimed))
+    kept = {(g.entity_type.value, g.entity_id) for g in sendable}
+    return Claim(claimed, held, [(g.entity_type.value, g.entity_id) for g in groups
+                                 if (g.entity_type.value, g.entity_id) not in kept])
+
+
+def _hold_unsendable(connection: Connection, groups: list[outbox.RecordOps],
+                     ext: frozenset[str]) -> tuple[list[outbox.RecordOps], dict[str, int]]:
+    """Split off the records whose first operation this server cannot take: they stay PENDING with the
+    reason (written once, not at every sync)."""
+    sendable: list[outbox.RecordOps] = []
+    held: dict[str, int] = {}
     for group in groups:
-        table = SPECS[group.entity_type].table
-        row = connection.execute(select(table.c.server_id, table.c.etag).where(
-            table.c.local_id == group.entity_id)).first()
+        first = group.ops[0]
+        reason = record_calls.unsendable_reason(first.entity_type, first.kind, ext)
+        if reason is None:
+            sendable.append(group)
+            continue
+        held[reason] = held.get(reason, 0) + len(group.ops)
+        _set_waiting(connection, group.ops, reason)
+    return sendable, held
+
+
+def _translate(connection: Connection, groups: list[outbox.RecordOps]) -> list[ClaimedRecord]:
+    """The claimed records with their bodies in server ids: per record type one lookup of the rows'
+    server ids and ETags and one per referenced table (IdTranslator over the whole batch)."""
+    by_type: dict[EntityType, list[outbox.RecordOps]] = {}
+    for group in groups:
+        by_type.setdefault(group.entity_type, []).append(group)
+    rows: dict[tuple[EntityType, str], tuple[str | None, str | None]] = {}
+    translators: dict[EntityType, IdTranslator] = {}
+    for entity_type, members in by_type.items():
+        table = SPECS[entity_type].table
+        local_ids = [g.entity_id for g in members]
+        for start in range(0, len(local_ids), 500):
+            for local_id, server_id, etag in connection.execute(
+                    select(table.c.local_id, table.c.server_id, table.c.etag).where(
+                        table.c.local_id.in_(local_ids[start:start + 500]))):
+                rows[(entity_type, local_id)] = (server_id, etag)
+        payloads = [op.payload for g in members for op in g.ops if op.kind in (OpKind.CREATE, OpKind.UPDATE)]
+        if payloads:
+            translators[entity_type] = IdTranslator(connection, SPECS[entity_type], payloads, to_local=False)
+    value_ids = [op.payload.get(outbox.LINK_VALUE) for g in groups for op in g.ops
+                 if op.kind in (OpKind.LINK, OpKind.UNLINK)]
+    value_server_ids: dict[str, str | None] = {}
+    values = schema.attribute_values
+    for start in range(0, len(value_ids), 500):
+        for local_id, server_id in connection.execute(select(values.c.local_id, values.c.server_id).where(
+                values.c.local_id.in_(value_ids[start:start + 500]))):
+            value_server_ids[local_id] = server_id
+    claimed: list[ClaimedRecord] = []
+    for group in groups:
         ops: list[ClaimedOp] = []
-        for stale in group.ops:
-            op = outbox.get(connection, stale.op_id)
-            if op is None or op.state != OpState.PENDING:
-                break
+        for op in group.ops:
             claim = ClaimedOp(op, {}, False)
             if op.kind in (OpKind.CREATE, OpKind.UPDATE):
-                body, missing = server_payload(connection, op.entity_type, op.payload)
-                claim.body = body
-                claim.unresolved = bool(missing)
+                translator = translators[op.entity_type]
+                claim.body = translator.record(op.payload)
+                claim.unresolved = bool(translator.unresolved(op.payload))
                 parent_field = record_calls.PATH_FIELDS.get(op.entity_type)
                 if op.kind == OpKind.CREATE and parent_field:
-                    parent = body.get(parent_field)
+                    parent = claim.body.get(parent_field)
                     claim.parent_server_id = str(parent) if parent else None
             elif op.kind in (OpKind.LINK, OpKind.UNLINK):
-                values = schema.attribute_values
-                value_id = op.payload.get(outbox.LINK_VALUE)
-                claim.value_server_id = connection.execute(select(values.c.server_id).where(
-                    values.c.local_id == value_id)).scalar_one_or_none()
+                claim.value_server_id = value_server_ids.get(op.payload.get(outbox.LINK_VALUE))
                 claim.unresolved = claim.value_server_id is None
             ops.append(claim)
-            ids.append(op.op_id)
-        if ops:
-            claimed.append(ClaimedRecord(group.entity_type, group.entity_id, row.server_id if row else None,
-                                         row.etag if row else None, ops))
-    outbox.mark_in_flight(connection, ids)
-    crashpoints.reach(crashpoints.BEFORE_INFLIGHT_COMMIT, _kinds(claimed))
+        server_id, etag = rows.get((group.entity_type, group.entity_id), (None, None))
+        claimed.append(ClaimedRecord(group.entity_type, group.entity_id, server_id, etag, ops))
     return claimed
 
 
@@ -150,61 +209,80 @@ def _next_due(connection: Connection, skip: set[tuple[str, str]]) -> str | None:
     return None
 
 
-def _set_waiting(connection: Connection, op_ids: list[str], reason: str) -> None:
-    for op_id in op_ids:
-        op = outbox.get(connection, op_id)
-        if op is not None and op.state == OpState.PENDING and op.last_error != reason:
-            outbox.mark_retry(connection, op_id, reason, 0.0)
+def _set_waiting(connection: Connection, ops: list[outbox.Operation], reason: str) -> None:
+    for op in ops:
+        if op.state == OpState.PENDING and op.last_error != reason:
+            outbox.mark_retry(connection, op.op_id, reason, 0.0)
 
 
-GROUP_WINDOW = 0.02  # seconds a small group of applied answers waits for more before its commit
-GROUP_TARGET = 64  # answers that make a group worth committing without that wait
+GROUP_WINDOW = 0.05  # seconds a small group of applied answers waits for more before its commit
+GROUP_TARGET = 128  # answers that make a group worth committing without that wait
 Applied = tuple[str, dict[str, Any] | None, str | None]  # (op_id, the server's record, etag): a 2xx to write
 
 
 class GroupCommit:
     """Writes answers back in groups: whatever arrives while one commit runs goes in the next. Consecutive
     applied answers (2xx) are written together by outbox.mark_applied_many (a few statements for the run
-    instead of a score per answer); everything else runs one function at a time, in arrival order."""
+    instead of a score per answer); everything else runs one function at a time, in arrival order.
+
+    Nobody waits for an applied answer's commit (the sends go on; until it commits the operation stays
+    IN_FLIGHT, which a kill turns UNCERTAIN and reconciliation settles), so those carry no future of
+    their own: a failed commit is kept in `failure` for the pusher to raise, and `flush()` waits for
+    every queued answer."""
 
     def __init__(self, working_copy: WorkingCopy) -> None:
         self._wc = working_copy
-        self._queue: list[tuple[Callable[[Connection], Any] | Applied, asyncio.Future[Any]]] = []
+        self._queue: list[tuple[Callable[[Connection], Any] | Applied, asyncio.Future[Any] | None]] = []
         self._task: asyncio.Task[None] | None = None
+        self.failure: BaseException | None = None
 
     async def run(self, fn: Callable[[Connection], Any]) -> Any:
-        return await self._enqueue(fn)
-
-    async def applied(self, op_id: str, record: dict[str, Any] | None, etag: str | None) -> None:
-        """mark_applied(op_id, record, etag), batched with the applied answers queued next to it."""
-        await self._enqueue((op_id, record, etag))
-
-    async def _enqueue(self, work: Callable[[Connection], Any] | Applied) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._enqueue(fn, future)
+        return await future
+
+    def applied(self, op_id: str, record: dict[str, Any] | None, etag: str | None) -> None:
+        """mark_applied(op_id, record, etag), batched with the applied answers queued next to it."""
+        self._enqueue((op_id, record, etag), None)
+
+    def _enqueue(self, work: Callable[[Connection], Any] | Applied, future: asyncio.Future[Any] | None) -> None:
         self._queue.append((work, future))
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._drain())
-        return await future
+
+    @property
+    def idle(self) -> bool:
+        return not self._queue and (self._task is None or self._task.done())
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is committed (or failed)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
 
     async def _drain(self) -> None:
         while self._queue:
             if len(self._queue) < GROUP_TARGET and not any(callable(work) for work, _ in self._queue):
-                # A commit window for applied answers (nobody awaits them: the sends go on): the answers of
-                # the other requests in flight arrive meanwhile and share this commit (its fsync and the
-                # per-statement work of mark_applied_many) instead of a commit each.
+                # A commit window for applied answers: the answers of the other requests in flight arrive
+                # meanwhile and share this commit (its fsync and the per-statement work of
+                # mark_applied_many) instead of a commit each.
                 await asyncio.sleep(GROUP_WINDOW)
             batch, self._queue = self._queue, []
             try:
                 results = await self._wc.write(_run_each, [work for work, _ in batch], doing="saving sync results")
             except BaseException as exc:  # noqa: BLE001 - handed to every waiter
                 for _, future in batch:
-                    if not future.done():
+                    if future is None:
+                        self.failure = self.failure or exc
+                    elif not future.done():
                         future.set_exception(exc)
                 continue
             for (_, future), (ok, value) in zip(batch, results, strict=True):
-                if future.done():
+                if future is None:
+                    if not ok:
+                        self.failure = self.failure or value
+                elif future.done():
                     continue
-                if ok:
+                elif ok:
                     future.set_result(value)
                 else:
                     future.set_exception(value)
@@ -250,7 +328,11 @@ def _in_savepoint(connection: Connection, fn: Callable[[Connection], Any]) -> tu
 
 
 class Pusher:
-    """One push run. `run()` returns a PushReport; `pause` stops new requests (a 401 sets it)."""
+    """One push run. `run()` returns a PushReport; a 401 (or a cancel) stops new requests.
+
+    A pipeline: `concurrency` workers send the claimed records one after another while the feeder claims
+    the next batch as soon as the queue runs low, so the connections never wait for a claim (its commit
+    and fsync) between batches."""
 
     def __init__(self, working_copy: WorkingCopy, client: SynqClient, *, concurrency: int = 8,
                  hub: ProgressHub | None = None, cancel: CancelToken | None = None, batch_records: int = 400,
@@ -260,15 +342,20 @@ class Pusher:
         self.concurrency = max(1, concurrency)
         self.hub = hub or ProgressHub()
         self.cancel = cancel or CancelToken()
-        self.batch_records = batch_records
+        self.batch_records = max(1, batch_records)
         self.max_wait = max_wait
         self.after_uncertain = after_uncertain
         self.report = PushReport()
         self._skip: set[tuple[str, str]] = set()
         self._commit = GroupCommit(working_copy)
         self._stop = False
-        self._gate = asyncio.Semaphore(self.concurrency)
-        self._outstanding: list[asyncio.Future[Any]] = []
+        self._stop_reason = WAITING_FOR_EARLIER
+        self._error: BaseException | None = None
+        self._queue: deque[ClaimedRecord] = deque()
+        self._feeding = True
+        self._busy = 0  # workers sending a record right now
+        self._has_work = asyncio.Event()  # set by the feeder: records queued (or the feed ended)
+        self._progress = asyncio.Event()  # set by the workers: a record taken or finished
 
     @property
     def _ext(self) -> frozenset[str]:
@@ -281,77 +368,124 @@ class Pusher:
         return caps is None or caps.docs_only
 
     async def run(self) -> PushReport:
-        try:
-            return await self._run()
-        finally:
-            await self._settle_commits(wait=True)
-
-    async def _run(self) -> PushReport:
         counts = await self.wc.read(outbox.counts)
         total = counts[OpState.PENDING.value] + counts[OpState.BLOCKED.value]
         self.hub.emit("push", 0, total)
-        while not self._stop:
-            self.cancel.check()
-            await self._settle_commits(wait=False)
-            groups = await self.wc.read(outbox.ready, max_records=self.batch_records)
-            groups = [g for g in groups if (g.entity_type.value, g.entity_id) not in self._skip]
-            groups = await self._hold_unsendable(groups)
-            if not groups and self._outstanding:
-                await self._settle_commits(wait=True)  # answers still being saved may unblock more
-                continue
-            if not groups:
-                due = await self.wc.read(_next_due, set(self._skip))
-                if due is None:
-                    break
-                wait = _seconds_until(due)
-                if wait > self.max_wait:
-                    break
-                if wait > 0:
-                    await asyncio.sleep(wait)  # the backoff an operation asked for, not synchronisation
-                continue
-            claimed = await self.wc.write(_claim, groups, doing="claiming operations to send")
-            crashpoints.reach(crashpoints.AFTER_INFLIGHT_COMMIT, _kinds(claimed))
-            results = await asyncio.gather(*(self._send_record(record) for record in claimed),
-                                           return_exceptions=True)
-            for result in results:
-                if isinstance(result, BaseException):
-                    raise result
-            self.hub.emit("push", self.report.pushed, total)
-            if self.report.uncertain and self.after_uncertain is not None:
-                await self.after_uncertain()
+        workers = [asyncio.ensure_future(self._work()) for _ in range(self.concurrency)]
+        try:
+            await self._feed(total)
+        except BaseException:
+            self._halt(CANCELLED)
+            raise
+        finally:
+            self._feeding = False
+            self._has_work.set()
+            await asyncio.gather(*workers, return_exceptions=True)
+            await self._release_queued()
+            await self._commit.flush()
+        self._raise_failures()
+        self.hub.emit("push", self.report.pushed, total)
         return self.report
 
-    async def _hold_unsendable(self, groups: list[outbox.RecordOps]) -> list[outbox.RecordOps]:
-        sendable: list[outbox.RecordOps] = []
-        held: dict[str, list[str]] = {}
-        for group in groups:
-            first = group.ops[0]
-            reason = record_calls.unsendable_reason(first.entity_type, first.kind, self._ext)
-            if reason is None:
-                sendable.append(group)
+    def _halt(self, reason: str) -> None:
+        """Send nothing more: records not begun go back to PENDING with `reason`."""
+        if not self._stop:
+            self._stop, self._stop_reason = True, reason
+
+    def _raise_failures(self) -> None:
+        """A worker's unexpected error or a failed local commit (a full disk, ...) ends the push."""
+        failure = self._error or self._commit.failure
+        if failure is not None:
+            raise failure
+
+    async def _feed(self, total: int) -> None:
+        low_water = max(self.concurrency, self.batch_records // 2)
+        uncertain_seen = 0
+        while not self._stop:
+            self.cancel.check()
+            self._raise_failures()
+            if self.after_uncertain is not None and self.report.uncertain > uncertain_seen:
+                uncertain_seen = self.report.uncertain
+                await self.after_uncertain()
+            claim = await self.wc.write(_claim, self.batch_records, frozenset(self._skip), self._ext,
+                                        doing="claiming operations to send")
+            crashpoints.reach(crashpoints.AFTER_INFLIGHT_COMMIT, _kinds(claim.records))
+            self._skip.update(claim.held_records)
+            for reason, count in claim.held.items():
+                self.report.waiting[reason] = self.report.waiting.get(reason, 0) + count
+            if claim.records:
+                self._queue.extend(claim.records)
+                self._has_work.set()
+                self.hub.emit("push", self.report.pushed, total)
+                while len(self._queue) > low_water and not self._stop:
+                    await self._wait_for_progress()
                 continue
-            self._skip.add((group.entity_type.value, group.entity_id))
-            held.setdefault(reason, []).extend(op.op_id for op in group.ops)
-        for reason, op_ids in held.items():
-            self.report.waiting[reason] = self.report.waiting.get(reason, 0) + len(op_ids)
-            await self.wc.write(_set_waiting, op_ids, reason)
-        return sendable
+            if claim.held_records:
+                continue
+            if self._queue or self._busy:
+                # The last records are being sent: their answers may make more ready (a create its variants).
+                await self._wait_for_progress()
+                continue
+            if not self._commit.idle:
+                await self._commit.flush()
+                continue
+            due = await self.wc.read(_next_due, set(self._skip))
+            if due is None:
+                return
+            wait = _seconds_until(due)
+            if wait > self.max_wait:
+                return
+            if wait > 0:
+                await asyncio.sleep(wait)  # the backoff an operation asked for, not synchronisation
+
+    async def _wait_for_progress(self) -> None:
+        self._progress.clear()
+        await self._progress.wait()
+
+    async def _work(self) -> None:
+        """One connection's worth of sending: records from the queue, each one's operations in order."""
+        while not self._stop:
+            if not self._queue:
+                if not self._feeding:
+                    return
+                self._has_work.clear()
+                await self._has_work.wait()
+                continue
+            record = self._queue.popleft()
+            self._busy += 1
+            self._progress.set()
+            try:
+                await self._send_record(record)
+            except BaseException as exc:  # noqa: BLE001 - raised by the feeder; the others stop sending
+                self._error = self._error or exc
+                self._halt(WAITING_FOR_EARLIER)
+            finally:
+                self._busy -= 1
+                self._progress.set()
+
+    async def _release_queued(self) -> None:
+        """Records claimed (IN_FLIGHT) but never begun, after a stop: back to PENDING in one write."""
+        if not self._queue:
+            return
+        unsent = [c.op.op_id for record in self._queue for c in record.ops]
+        self._queue.clear()
+        reason = self._stop_reason
+        await self._commit.run(lambda c: _release(c, unsent, reason))
 
     async def _send_record(self, record: ClaimedRecord) -> None:
-        async with self._gate:
-            server_id, etag = record.server_id, record.etag
-            for index, claim in enumerate(record.ops):
-                if self._stop:
-                    unsent = [c.op.op_id for c in record.ops[index:]]
-                    reason = PAUSED if self.report.auth_paused else WAITING_FOR_EARLIER
-                    await self._commit.run(lambda c, ids=unsent, why=reason: _release(c, ids, why))
-                    return
-                ok, server_id, etag = await self._send_op(record, claim, server_id, etag)
-                if not ok:
-                    rest = [c.op.op_id for c in record.ops[index + 1:]]
-                    if rest:
-                        await self._commit.run(lambda c, ids=rest: _release(c, ids, WAITING_FOR_EARLIER))
-                    return
+        server_id, etag = record.server_id, record.etag
+        for index, claim in enumerate(record.ops):
+            if self._stop:
+                unsent = [c.op.op_id for c in record.ops[index:]]
+                reason = self._stop_reason
+                await self._commit.run(lambda c, ids=unsent, why=reason: _release(c, ids, why))
+                return
+            ok, server_id, etag = await self._send_op(record, claim, server_id, etag)
+            if not ok:
+                rest = [c.op.op_id for c in record.ops[index + 1:]]
+                if rest:
+                    await self._commit.run(lambda c, ids=rest: _release(c, ids, WAITING_FOR_EARLIER))
+                return
 
     async def _send_op(self, record: ClaimedRecord, claim: ClaimedOp, server_id: str | None,
                        etag: str | None) -> tuple[bool, str | None, str | None]:
@@ -371,8 +505,8 @@ class Pusher:
                 return await self._delete(record, claim, server_id, etag)
             return await self._link(record, claim, server_id, etag)
         except AuthError:
-            self._stop = True
             self.report.auth_paused = True
+            self._halt(PAUSED)
             await self._commit.run(lambda c: _release(c, [op.op_id], PAUSED))
         except NotSupportedError as exc:
             self._skip.add((record.entity_type.value, record.entity_id))
@@ -382,7 +516,7 @@ class Pusher:
         except ForbiddenError as exc:
             if self._docs_only:
                 # No /capabilities: the role is learned from the first 403; the copy turns read-only.
-                self._stop = True
+                self._halt(READ_ONLY_KEPT)
                 self.report.read_only_reason = f"the server refused a change ({exc.message}); read-only role"
                 await self._commit.run(lambda c: _learn_viewer(c, op.op_id))
             else:
@@ -432,22 +566,8 @@ class Pusher:
         a kill turns UNCERTAIN and reconciliation settles without doubling anything."""
         crashpoints.reach(crashpoints.AFTER_ANSWER_BEFORE_LOCAL_COMMIT,
                           (crashpoints.kind_of(op.entity_type.value, op.kind.value),))
-        self._outstanding.append(asyncio.ensure_future(
-            self._commit.applied(op.op_id, record, etag)))
+        self._commit.applied(op.op_id, record, etag)
         self.report.pushed += 1
-
-    async def _settle_commits(self, wait: bool) -> None:
-        """Raise the first failed local commit (a full disk, ...); with `wait`, wait for all of them."""
-        if wait and self._outstanding:
-            await asyncio.gather(*self._outstanding, return_exceptions=True)
-        still: list[asyncio.Future[Any]] = []
-        for future in self._outstanding:
-            if not future.done():
-                still.append(future)
-            elif future.exception() is not None:
-                self._outstanding = [f for f in self._outstanding if not f.done()]
-                raise future.exception()  # type: ignore[misc]
-        self._outstanding = still
 
     async def _create(self, claim: ClaimedOp, server_id: str | None,
                       etag: str | None) -> tuple[bool, str | None, str | None]:
@@ -551,7 +671,7 @@ def _release(connection: Connection, op_ids: list[str], reason: str) -> None:
 
 
 def _learn_viewer(connection: Connection, op_id: str) -> None:
-    _release(connection, [op_id], "kept: the server refused changes from this account (read-only role)")
+    _release(connection, [op_id], READ_ONLY_KEPT)
     sync_meta.set_meta(connection, sync_meta.ROLE, "VIEWER")
 
 
