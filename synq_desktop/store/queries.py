@@ -8,7 +8,9 @@ does a whole barcode;
 shorter fragments fall back to LIKE on the title. Id lists are read through the driver's cursor, not
 SQLAlchemy rows: 100k ids in a few milliseconds. A broad SKU fragment (thousands of matches) is
 answered from SKUs kept in memory instead of FTS; what searches keep in memory is built ahead of
-the keystrokes by `search_cache_builders`.
+the keystrokes by `search_cache_builders`. Match sets are byte marks per product rowid (`Marks`).
+A long unfiltered list can be read head first (`first_product_ids`) and its whole read abandoned
+part way (`abandon`, `Abandoned`) when a newer query waits behind it.
 """
 from __future__ import annotations
 
@@ -17,9 +19,10 @@ import re
 import sqlite3
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -84,55 +87,77 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _text_matches(connection: Connection, text: str) -> frozenset[int] | None:
-    """Rowids of the products whose text matches, or None when `text` has no words. Every word must
+# A set of products is kept as marks: one byte per product rowid (up to the largest), 1 where the
+# product is in the set. 100 KB at 100k products where a set of 50k ints costs ~3.5 MB; two of them
+# are intersected in C (as big integers), and the sorted walk reads one byte per product.
+Marks = bytes
+_first = itemgetter(0)
+
+
+def _mark(rowids: Iterable[int], size: int) -> Marks:
+    marks = bytearray(size)
+    deque(map(marks.__setitem__, rowids, repeat(1)), maxlen=0)
+    return bytes(marks)
+
+
+def _both(a: Marks, b: Marks) -> Marks:
+    size = min(len(a), len(b))
+    return (int.from_bytes(a[:size], "little") & int.from_bytes(b[:size], "little")).to_bytes(size, "little")
+
+
+def _marked(marks: Marks) -> list[int]:
+    return list(compress(range(len(marks)), marks))
+
+
+def _text_matches(connection: Connection, text: str) -> Marks | None:
+    """Marks of the products whose text matches, or None when `text` has no words. Every word must
     match a product's title or description, one of its SKUs, or (whole) a barcode. When no word
     matches any SKU or barcode, one FTS query with AND does it all (FTS intersects its lists far
     faster than SQL). No join on products and no sort: the caller keeps the live products of its
-    sorted list that are in the set. The set of a single word is remembered (`_word_memo`): typing
+    sorted list that are marked. The marks of a single word are remembered (`_word_memo`): typing
     goes "wool", "wool ", "wool s", so the words before the last are known already."""
     raw = _raw(connection)
     terms = fts_terms(text)
     if not terms:
         return None
     memo = _word_memo(connection)
+    size = raw.execute("SELECT coalesce(max(rowid), 0) + 1 FROM products").fetchone()[0]
     known = [_remember(memo, t, memo[t]) for t in dict.fromkeys(terms) if t in memo]  # kept longest
     fresh = [t for t in dict.fromkeys(terms) if t not in memo]
     long_terms = [t for t in fresh if len(t) >= MIN_TRIGRAM]
     short_terms = [t for t in fresh if len(t) < MIN_TRIGRAM]
     in_variants = [t for t in long_terms if _matches_a_variant(raw, t)]
-    found: frozenset[int] | None = None
+    found: Marks | None = None
+    fts = "SELECT rowid FROM products_fts WHERE products_fts MATCH ?"
 
-    def narrow(rowids: frozenset[int]) -> None:
+    def narrow(marks: Marks) -> None:
         nonlocal found
-        found = rowids if found is None else found & rowids
+        found = marks if found is None else _both(found, marks)
 
-    for rowids in sorted(known, key=len):
-        narrow(rowids)
+    for marks in known:
+        narrow(marks)
     if long_terms and not in_variants:
-        both = frozenset(_rowid_set(raw, "SELECT rowid FROM products_fts WHERE products_fts MATCH ?",
-                                    " AND ".join(_quote(t) for t in long_terms)))
+        both = _mark(map(_first, raw.execute(fts, (" AND ".join(_quote(t) for t in long_terms),))), size)
         if len(long_terms) == 1:
             _remember(memo, long_terms[0], both)
         narrow(both)
     else:
         for term in long_terms:
-            narrow(_remember(memo, term, frozenset(
-                _rowid_set(raw, "SELECT rowid FROM products_fts WHERE products_fts MATCH ?", _quote(term))
-                | _products_by_variant_text(connection, term))))
+            narrow(_remember(memo, term, _mark(chain(
+                map(_first, raw.execute(fts, (_quote(term),))), _products_by_variant_text(connection, term)), size)))
     for term in short_terms:
-        narrow(_remember(memo, term, frozenset(_titles_containing(connection, term))))
+        narrow(_remember(memo, term, _mark(_titles_containing(connection, term), size)))
     if fresh and connection.info.get(_WORD_MEMO, (None,))[0] != _file_version(raw):
         connection.info.pop(_WORD_MEMO, None)  # committed meanwhile: what was remembered may be older
-    return found if found is not None else frozenset()
+    return found if found is not None else bytes(size)
 
 
-# The match sets of the last two single words, for this version of the file (a 100k set is ~7 MB).
+# The marks of the last two single words, for this version of the file (100 KB each at 100k products).
 _WORD_MEMO = "synq_desktop.word_matches"
 WORDS_KEPT = 2
 
 
-def _word_memo(connection: Connection) -> dict[str, frozenset[int]]:
+def _word_memo(connection: Connection) -> dict[str, Marks]:
     version = _file_version(_raw(connection))
     cached = connection.info.get(_WORD_MEMO)
     if cached is None or cached[0] != version:
@@ -141,12 +166,12 @@ def _word_memo(connection: Connection) -> dict[str, frozenset[int]]:
     return cached[1]
 
 
-def _remember(memo: dict[str, frozenset[int]], term: str, rowids: frozenset[int]) -> frozenset[int]:
+def _remember(memo: dict[str, Marks], term: str, marks: Marks) -> Marks:
     memo.pop(term, None)
-    memo[term] = rowids
+    memo[term] = marks
     while len(memo) > WORDS_KEPT:
         del memo[next(iter(memo))]
-    return rowids
+    return marks
 
 
 # Short words (under three characters: no trigram) match titles as LIKE '%word%' did (case folded for
@@ -156,14 +181,14 @@ _TITLES = "synq_desktop.product_titles"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _titles(connection: Connection, abandon: Callable[[], bool] | None = None) -> tuple[list[int], list[str]]:
+def _titles(connection: Connection, abandon: Callable[[], bool] | None = None) -> tuple[array[int], list[str]]:
     """(rowids, ASCII-folded titles) of the live products with a title, for this version of the file."""
     raw = _raw(connection)
     version = _file_version(raw)
     cached = connection.info.get(_TITLES)
     if cached is not None and cached[0] == version:
         return cached[1], cached[2]
-    rowids, titles = _two_columns(
+    rowids, titles = _rowids_and(
         raw.execute("SELECT rowid, title FROM products WHERE deleted = 0 AND title IS NOT NULL"), abandon)
     titles = [t.translate(_ASCII_LOWER) for t in titles]
     if _file_version(raw) == version:
@@ -171,10 +196,10 @@ def _titles(connection: Connection, abandon: Callable[[], bool] | None = None) -
     return rowids, titles
 
 
-def _titles_containing(connection: Connection, term: str) -> set[int]:
+def _titles_containing(connection: Connection, term: str) -> Iterator[int]:
     rowids, titles = _titles(connection)
     folded = term.translate(_ASCII_LOWER)
-    return {r for r, t in zip(rowids, titles, strict=True) if folded in t}
+    return compress(rowids, map(str.__contains__, titles, repeat(folded)))  # the scan stays in C
 
 
 def _rowid_set(raw: sqlite3.Connection, sql: str, *params: Any) -> set[int]:
@@ -333,9 +358,10 @@ def _rows(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> Iterato
             raise Abandoned
 
 
-def _two_columns(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> tuple[list[Any], list[Any]]:
-    """The cursor's two columns as two lists, asking `abandon()` every FETCH_BATCH rows."""
-    firsts: list[Any] = []
+def _rowids_and(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> tuple[array[int], list[Any]]:
+    """The cursor's two columns, rowids and another, asking `abandon()` every FETCH_BATCH rows. The
+    rowids go into an array: 100k of them as int objects in a list cost ~3.5 MB more."""
+    firsts: array[int] = array("q")
     seconds: list[Any] = []
     add_first, add_second = firsts.append, seconds.append
     while True:
@@ -351,7 +377,7 @@ def _two_columns(cursor: sqlite3.Cursor, abandon: Callable[[], bool] | None) -> 
 
 
 def _ordered_products(connection: Connection, column: str, direction: str,
-                      abandon: Callable[[], bool] | None = None) -> tuple[list[int], list[str]]:
+                      abandon: Callable[[], bool] | None = None) -> tuple[array[int], list[str]]:
     """(rowids, local ids) of every live product in grid order, cached on the connection for the
     last sort asked for while the file stays as it is. The other direction of the same column is
     the cached list reversed (the local id breaks every tie, so the order is total). Rowids come
@@ -366,7 +392,7 @@ def _ordered_products(connection: Connection, column: str, direction: str,
         return rowids[::-1], ids[::-1]
     sql = (f"SELECT rowid, local_id FROM products WHERE deleted = 0 "
            f"ORDER BY {column} {direction}, local_id {direction}")
-    rowids, ids = _two_columns(raw.execute(sql), abandon)
+    rowids, ids = _rowids_and(raw.execute(sql), abandon)
     # Hash every id once here, on the reader: a str keeps its hash, so the grid's lookups by id on
     # the GUI thread (selection following its products, ~100k set probes) skip hashing 100k strings.
     deque(map(hash, ids), maxlen=0)
@@ -458,16 +484,16 @@ def product_ids(connection: Connection, flt: ProductFilter | None = None, sort: 
     direction = "DESC" if descending else "ASC"
     matches = _text_matches(connection, flt.text)
     if matches is not None:
-        if filters and matches:
-            matches = matches & _rowid_set(
-                raw, f"SELECT rowid FROM products WHERE deleted = 0 AND {' AND '.join(filters)}", *params)
-        if len(matches) <= SMALL_MATCH:
+        if filters and matches.count(1):
+            matches = _both(matches, _mark(map(_first, raw.execute(
+                f"SELECT rowid FROM products WHERE deleted = 0 AND {' AND '.join(filters)}", params)), len(matches)))
+        if matches.count(1) <= SMALL_MATCH:
             sql = (f"SELECT p.local_id FROM products p WHERE p.rowid IN (SELECT value FROM json_each(?)) "
                    f"AND p.deleted = 0 ORDER BY p.{column} {direction}, p.local_id {direction}")
-            return [i for (i,) in raw.execute(sql, (json.dumps(list(matches)),))]
+            return [i for (i,) in raw.execute(sql, (json.dumps(_marked(matches)),))]
         order_rowids, order_ids = _ordered_products(connection, column, direction)
         # compress() over map(): the walk stays in C (a third cheaper than a comprehension at 100k).
-        return list(compress(order_ids, map(matches.__contains__, order_rowids)))
+        return list(compress(order_ids, map(matches.__getitem__, order_rowids)))
     # A filter selects rowids through its own index first; the survivors are then sorted. (Walking the
     # sort index and testing each row costs a table lookup per product: 4-6 times slower at 100k.)
     if not filters:
