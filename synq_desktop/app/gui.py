@@ -342,7 +342,7 @@ class DesktopSession:
         assert editor is not None
         while asyncio.get_running_loop().time() < deadline:
             rows = editor.products.rowCount()
-            if rows and editor.products.all_loaded(0, min(rows, 30) - 1) and not editor.products._loading:
+            if rows and editor.products.all_loaded(0, min(rows, 30) - 1):
                 break
             await asyncio.sleep(0.05)
         if rows:

@@ -215,7 +215,7 @@ class CatalogEditor(QWidget):
         self.splitter.addWidget(self.grid)
         self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([230, 830, 380])
+        self.splitter.setSizes([220, 790, 430])
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -253,11 +253,10 @@ class CatalogEditor(QWidget):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         # Both spellings everywhere: a StandardKey in a list becomes only its first binding (Ctrl+Y here).
-        redo_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
-        for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):
-            if QKeySequence(extra) not in redo_keys:
-                redo_keys.append(QKeySequence(extra))
-        self.redo_action.setShortcuts(redo_keys)
+        # The two spellings people know come first: the menu shows the first, Help lists the first two.
+        common = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+        platform = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+        self.redo_action.setShortcuts(common + [k for k in platform if k not in common])
         self.undo_action.setData("Undo")  # the command's name in Help › Keyboard shortcuts (the text changes)
         self.redo_action.setData("Redo")
         self.find_action = QAction("&Find", self, shortcut=QKeySequence.StandardKey.Find)

@@ -99,7 +99,10 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
-        self.quit_action = QAction(icon("quit"), "&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action = QAction(icon("quit"), "&Quit", self)
+        # The platform's Quit key, else Ctrl+Q (some platforms, offscreen among them, define none).
+        self.quit_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+                                      or [QKeySequence("Ctrl+Q")])
         self.quit_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.quit_action.triggered.connect(self.close)
         self.addAction(self.quit_action)

@@ -30,8 +30,9 @@ def command_text(action: QAction) -> str:
 
 
 def keys_of(action: QAction) -> str:
-    """The action's keys as the user reads them (native text); a menu twin's key after its tab."""
-    bound = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+    """The action's keys as the user reads them (native text), the first two (redo also answers to the
+    platform's rarer spellings); a menu twin's key after its tab."""
+    bound = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()[:2]]
     if bound:
         return ", ".join(bound)
     _, _, shown = action.text().partition("\t")
@@ -53,7 +54,7 @@ class KeyboardShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("keyboardShortcuts")
         self.setWindowTitle("Keyboard shortcuts")
-        self.resize(620, 520)
+        self.resize(620, 680)
         self.rows = shortcut_rows(actions) + list(IN_GRID_KEYS)
         self.table = PickListTable(HEADERS, "shortcutTable", self)
         self.table.set_rows([(row, None) for row in self.rows])

@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 NEW_ROW_TEXT = "new variant…"
 
 COLUMNS: tuple[GridColumn, ...] = (
-    GridColumn("sku", "SKU", "sku", "sku", Editor.TEXT, 140),
-    GridColumn("barcode", "Barcode", "barcode", "barcode", Editor.TEXT, 130),
+    GridColumn("sku", "SKU", "sku", "sku", Editor.TEXT, 180),  # the demo SKUs (SHX00467-GRY-ONE-SIZE) fit
+    GridColumn("barcode", "Barcode", "barcode", "barcode", Editor.TEXT, 120),
     GridColumn("price", "Price", "price", "price", Editor.MONEY, 80),
     GridColumn("currency", "Currency", "currency", "currency", Editor.TEXT, 70),
     GridColumn("cost_price", "Cost price", None, "cost_price", Editor.MONEY, 80),

@@ -27,6 +27,7 @@ from synq_desktop.ui.variant_table_model import COLUMN_BY_KEY as VARIANT_COLUMN
 from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
 
 pytestmark = STRICT_QT_LOG
+SHOTS = Path(__file__).resolve().parents[2] / "shots"
 EDITABLE = Qt.ItemFlag.ItemIsEditable
 
 
@@ -139,6 +140,9 @@ def test_docs_only_server_disables_what_it_cannot_take_and_says_why(qloop, qtbot
         assert editor.variants.is_new_row(new_row.row()) and editor.variants.flags(new_row) & EDITABLE
         run_coroutine(qtbot, editor.writes.drain())
         assert _queued(copy) == []  # nothing left pending: the brand and the variant were sent
+        editor.side.setCurrentIndex(editor.side.indexOf(editor.brand_list.parentWidget()))
+        SHOTS.mkdir(exist_ok=True)
+        editor.grab().save(str(SHOTS / "docs_only_limits.png"))
 
 
 def test_full_server_keeps_every_edit_on(qloop, qtbot, tmp_path, sandbox):

@@ -6,6 +6,7 @@ list of keys (F1); every command sits in a menu with its key, and no key or mnem
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -24,6 +25,7 @@ from synq_desktop.ui.sync_control import NoSync
 from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
 
 pytestmark = STRICT_QT_LOG
+SHOTS = Path(__file__).resolve().parents[2] / "shots"
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 TITLE = COLUMN_BY_KEY["title"]
@@ -235,7 +237,9 @@ def test_sync_dialogs_new_variant_and_help_from_the_keyboard(qloop, qtbot, catal
     assert rows["Resolve conflicts"] == ctrl_shift
     assert rows["Changes that need you"] == QKeySequence("Ctrl+Shift+O").toString(
         QKeySequence.SequenceFormat.NativeText)
-    assert rows["Sync now"] and rows["Undo"] and rows["Paste"] == "Ctrl+V"
+    assert rows["Sync now"] and rows["Undo"] and rows["Quit"] and rows["Paste"] == "Ctrl+V"
+    SHOTS.mkdir(exist_ok=True)
+    help_dialog.grab().save(str(SHOTS / "keyboard_shortcuts.png"))
     qtbot.keyClick(help_dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not help_dialog.isVisible())
 
