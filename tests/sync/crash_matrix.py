@@ -12,7 +12,8 @@ seconds split evenly between the client and the sandbox, whether the child or th
 it. What this script saves around that: the workdir is on tmpfs when there is one (a SIGKILL of a process
 loses nothing that an fsync would have kept, so the proof is the same and the many commits stop waiting
 for a disk); each worker starts the next point's sandbox while the current point runs and kills a
-finished one instead of waiting for a graceful stop; `--jobs N` runs points in N worker processes. A
+finished one instead of waiting for a graceful stop; the pushing child is forked from a warm fork server
+(tests/sync/crash_child.py: no half-second import per point); `--jobs N` runs points in N workers. A
 sandbox process is not reused across points: it holds its database open (connection pool, WAL index,
 in-memory caches) and has no route to swap its file, so a fresh process on a fresh copy is the only
 restore that cannot leak one point's state into the next.
@@ -47,6 +48,7 @@ from pathlib import Path
 from synq_desktop.store import outbox
 from synq_desktop.store.working_copy import WorkingCopy
 from tests.support.sandbox import SandboxProcess, start_sandbox_process
+from tests.sync.crash_child import ForkedChildren
 from tests.sync.crash_workload import (
     FAULT_PATHS,
     REPO,
@@ -133,6 +135,8 @@ class Worker:
         self.seed = seed
         self.scratch = workdir / "points" / name
         self.expected = pickle.loads((workdir / EXPECTED_FILE).read_bytes())
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        self.children = ForkedChildren(self.scratch)
         self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-starter")
         self._slot = 0
         self._next: Future[tuple[SandboxProcess, Path]] = self._starter.submit(self._start_sandbox)
@@ -161,7 +165,7 @@ class Worker:
             creds = proc.credentials
             if point.point == SERVER_POINT:
                 proc.sandbox.set_faults(drop_after_commit_rate=1.0, paths=FAULT_PATHS[point.kind])
-            code = run_child(client_db, creds, point.hook, self.batch, timeout=600)
+            code = run_child(client_db, creds, point.hook, self.batch, timeout=600, children=self.children)
             outcome.killed = code == -signal.SIGKILL
             if point.point == SERVER_POINT:
                 proc.sandbox.reset_faults()
@@ -188,6 +192,7 @@ class Worker:
         return outcome
 
     def close(self) -> None:
+        self.children.close()
         self._starter.shutdown(wait=True)
         if self._next.exception() is None:  # a sandbox that never started leaves nothing to stop
             proc, _slot = self._next.result()

@@ -22,9 +22,9 @@ from sqlalchemy import Connection
 from synq_desktop.store import edits, outbox
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync import crashpoints
+from tests.sync.crash_child import REPO, ForkedChildren
 from tests.sync.helpers import server_all, sync
 
-REPO = Path(__file__).resolve().parents[2]
 KINDS = ("create_product", "create_variant", "update", "delete")
 CLIENT_POINTS = (crashpoints.BEFORE_INFLIGHT_COMMIT, crashpoints.AFTER_INFLIGHT_COMMIT,
                  crashpoints.AFTER_ANSWER_BEFORE_LOCAL_COMMIT)
@@ -175,7 +175,12 @@ def prepare(sandbox: Any, db: Path, n_ops: int, seed: int) -> tuple[Any, Expecte
     return creds, expected
 
 
-def run_child(db: Path, creds: Any, hook: str | None, batch: int, timeout: float = 300.0) -> int:
+def run_child(db: Path, creds: Any, hook: str | None, batch: int, timeout: float = 300.0,
+              children: ForkedChildren | None = None) -> int:
+    """Push `db` in a child process killed at `hook`: its exit code (0 finished, -9 killed). `children`
+    forks it from a warm fork server; without, it is a new interpreter."""
+    if children is not None:
+        return children.run(db, creds, hook, batch, timeout)
     env = {**os.environ, "SYNQ_TOKEN": creds.token}
     env.pop(crashpoints.ENV, None)
     if hook:
@@ -248,7 +253,8 @@ class PointResult:
     seconds: float
 
 
-def run_point(sandbox: Any, workdir: Path, point: CrashPoint, n_ops: int, seed: int, batch: int = 10) -> PointResult:
+def run_point(sandbox: Any, workdir: Path, point: CrashPoint, n_ops: int, seed: int, batch: int = 10,
+              children: ForkedChildren | None = None) -> PointResult:
     """Prepare, push in a child killed at the point, restart, full sync, compare with the model."""
     started = time.monotonic()
     db = workdir / f"{point.kind}-{point.point}-{point.position}.sqlite"
@@ -256,7 +262,7 @@ def run_point(sandbox: Any, workdir: Path, point: CrashPoint, n_ops: int, seed: 
     if point.point == SERVER_POINT:
         sandbox.set_faults(drop_after_commit_rate=1.0, paths=FAULT_PATHS[point.kind])
     try:
-        code = run_child(db, creds, point.hook, batch)
+        code = run_child(db, creds, point.hook, batch, children=children)
     finally:
         if point.point == SERVER_POINT:
             sandbox.reset_faults()
