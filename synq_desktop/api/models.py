@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -435,3 +436,107 @@ class AttributeValueWrite(WriteModel):
 
 
 JOB_TYPES = ("BULK_IMPORT", "BULK_UPDATE", "BULK_DELETE")
+
+
+# --- reading whole pages of a pull -------------------------------------------------------------------------
+
+ENVELOPE_KEYS = ("data", "items", "results", "records")
+"""Keys under which some servers wrap a list (`{"data": [...]}`); a bare array is read as it is."""
+
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
+_PLAIN_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _text(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def _time(value: object) -> bool:
+    return value is None or (type(value) is str and _ISO_TIME.fullmatch(value) is not None)
+
+
+def _number(value: object) -> bool:
+    return value is None or type(value) is int or type(value) is float
+
+
+def _whole(value: object) -> bool:
+    return value is None or type(value) is int
+
+
+def _amount(value: object) -> bool:
+    return value is None or (type(value) is str and _PLAIN_AMOUNT.fullmatch(value) is not None)
+
+
+def _pairs(value: object) -> bool:
+    return value is None or (type(value) is dict and all(type(v) is str for v in value.values()))
+
+
+_CHECKS_BY_TYPE: dict[object, Any] = {
+    str: _text, datetime: _time, float: _number, int: _whole, Decimal: _amount, dict: _pairs,
+}
+
+
+class PageReader:
+    """Reads the records of a list page as plain dicts in JSON forms, what `model.model_validate(r)
+    .model_dump(mode="json", exclude_unset=True)` gives, at a fraction of its cost.
+
+    A pull reads a hundred thousand records: building a model and dumping it again for each cost most of the
+    client's CPU. A record in the plain form the API documents (snake_case keys the model knows, text as text,
+    timestamps as ISO text with Z, amounts as plain decimal text, scores as numbers) is already in that form and
+    is returned as it is; any other record (camelCase keys, numbers for text, odd money or timestamps, unknown
+    fields) goes through the tolerant model, so what is read is the same either way and bad records raise
+    pydantic's ValidationError as before.
+    """
+
+    def __init__(self, model: type[WireModel]) -> None:
+        self.model = model
+        self._checks: list[tuple[str, Any]] = []
+        for name, info in model.model_fields.items():
+            check = _plain_form_check(info.annotation)
+            if check is None:
+                raise ValueError(f"{model.__name__}.{name}: no quick check for {info.annotation!r}")
+            self._checks.append((name, check))
+        self._known = frozenset(name for name, _ in self._checks)
+        self._texts = tuple(name for name, check in self._checks if check is _text)
+        self._others = tuple((name, check) for name, check in self._checks if check is not _text)
+
+    def _plain(self, record: object) -> bool:
+        if type(record) is not dict or type(record.get("id")) is not str or not record.keys() <= self._known:
+            return False
+        get = record.get
+        for name in self._texts:  # most fields: one loop without a call per field
+            value = get(name)
+            if value is not None and type(value) is not str:
+                return False
+        for name, check in self._others:
+            if name in record and not check(record[name]):
+                return False
+        return True
+
+    def read(self, data: object) -> list[dict[str, Any]]:
+        """The records of one page (a bare array, or one wrapped under an envelope key). Raises TypeError when
+        `data` holds no list, pydantic's ValidationError for a record the model refuses."""
+        if isinstance(data, Mapping):
+            for key in ENVELOPE_KEYS:
+                if isinstance(data.get(key), list):
+                    data = data[key]
+                    break
+        if not isinstance(data, list):
+            raise TypeError(f"expected a list of {self.model.__name__}, got {type(data).__name__}")
+        plain = self._plain
+        return [record if plain(record) else self.model.model_validate(record).model_dump(
+            mode="json", exclude_unset=True) for record in data]
+
+
+def _plain_form_check(annotation: object) -> Any:
+    """`str | None` -> text, `datetime | None` -> ISO text with Z, `float | None` -> a number, `int | None` ->
+    a whole number, `Money` -> plain decimal text, `dict[str, str] | None` -> an object of texts."""
+    metadata = getattr(annotation, "__metadata__", None)
+    if metadata is not None:  # Annotated[...]: Money, option values
+        annotation = annotation.__origin__  # type: ignore[attr-defined]
+    members = set(getattr(annotation, "__args__", ())) or {annotation}
+    members.discard(type(None))
+    if len(members) != 1:
+        return None
+    (member,) = members
+    return _CHECKS_BY_TYPE.get(getattr(member, "__origin__", member))

@@ -8,9 +8,15 @@ back with exactly the cap's number of rows, so the caller can tell the user the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import ValidationError
+
+from synq_desktop.api.errors import BadAnswerError, SynqError
+from synq_desktop.api.models import PageReader
+from synq_desktop.api.transport import API_PREFIX, Transport, parse_json_body
 
 PAGE_SIZE = 100
 DOCUMENTED_CAP = 100
@@ -34,12 +40,16 @@ class ListResult[T]:
         return iter(self.items)
 
 
+def _id(record: Any) -> object:
+    return record.get("id") if isinstance(record, Mapping) else getattr(record, "id", None)
+
+
 def _ids(records: list[Any]) -> tuple[object, ...]:
     """What tells two pages apart: their length and first and last ids (a page that repeats page one has the
-    same), without touching every record of a 100-row page."""
+    same), without touching every record of a 100-row page. Records are models or plain dicts."""
     if not records:
         return ()
-    return (len(records), getattr(records[0], "id", None), getattr(records[-1], "id", None))
+    return (len(records), _id(records[0]), _id(records[-1]))
 
 
 class Paginator[T]:
@@ -180,3 +190,38 @@ class Paginator[T]:
             self.truncated = True
             return False
         return True
+
+
+def record_pages(transport: Transport, path: str, reader: PageReader, *, query: Mapping[str, Any], paged: bool,
+                 concurrency: int = 1, cap: int = DOCUMENTED_CAP) -> Paginator[dict[str, Any]]:
+    """A Paginator over `path` (`/products`) whose records are plain dicts in JSON forms (`PageReader`), for
+    bulk reads: what a `SynqClient` list gives after `model_dump(mode="json", exclude_unset=True)`, without
+    building a model per record. The caller decides `query` and `paged` from the capabilities it probed."""
+
+    async def fetch(offset: int | None, limit: int | None) -> tuple[list[dict[str, Any]], int | None]:
+        params = dict(query)
+        if limit is not None:
+            params["limit"] = limit
+            params["offset"] = offset or 0
+        try:
+            answer = await transport.request("GET", API_PREFIX + path, params=params, decode=parse_json_body)
+        except SynqError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - as SynqClient: only SynqError leaves the api layer
+            raise BadAnswerError(f"unexpected failure: {type(exc).__name__}", method="GET", path=path) from None
+        try:
+            records = reader.read(answer.data)
+        except (ValidationError, TypeError) as exc:
+            detail = str(exc).splitlines()[0] if isinstance(exc, TypeError) else _first_error(exc)
+            raise BadAnswerError(f"the answer is not a list of {reader.model.__name__} ({detail})",
+                                 status=answer.status, method="GET", path=answer.path,
+                                 attempts=answer.attempts) from None
+        return records, answer.total_count
+
+    return Paginator(fetch, paged=paged, concurrency=concurrency, cap=cap)
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]

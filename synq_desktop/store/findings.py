@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, literal_column, select, update
+from sqlalchemy import Connection, String, bindparam, func, literal_column, select, update
 
 from synq_desktop.domain import validation as rules
 from synq_desktop.store import schema
@@ -46,6 +46,18 @@ def refresh(connection: Connection, entity_type: EntityType | str, local_ids: It
                     issue_level=bindparam("b_level"), issues=bindparam("b_issues")),
                 [{"b_id": i, "b_level": level, "b_issues": issues} for i, (level, issues) in results.items()],
             )
+
+
+def recheck_no_variants(connection: Connection, product_ids: Iterable[str]) -> None:
+    """Recheck those of these products flagged NO_VARIANTS (variants of theirs just arrived): the only
+    finding of a product a new variant can change, so the others are not read again."""
+    ids = [i for i in product_ids if i]
+    p = schema.products
+    for start in range(0, len(ids), CHUNK):
+        flagged = list(connection.execute(select(p.c.local_id).where(
+            p.c.local_id.in_(ids[start:start + CHUNK]),
+            p.c.issues.cast(String).like(f"%{rules.IssueType.NO_VARIANTS.value}%"))).scalars())
+        refresh(connection, EntityType.PRODUCT, flagged)
 
 
 def refresh_batch(connection: Connection, entity_type: EntityType | str, after_rowid: int = 0,

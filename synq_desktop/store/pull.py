@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from synq_desktop.domain.merge import MergeResult, merge_fields
 from synq_desktop.store import findings, outbox, schema
 from synq_desktop.store.entities import IdTranslator, base_of, comparable, spec_for
+from synq_desktop.store.fresh_rows import driver_connection, insert_fresh, present
 from synq_desktop.store.states import UNSENT, EntityType, OpKind, OpState
 from synq_desktop.store.timestamps import normalize_time
 
@@ -56,15 +57,23 @@ def _server_values(spec: Any, record: Mapping[str, Any]) -> dict[str, Any]:
 
 def upsert_server_records(connection: Connection, entity_type: EntityType | str,
                           records: Sequence[Mapping[str, Any]],
-                          etags: Mapping[str, str] | None = None, check_findings: bool = True) -> PullReport:
+                          etags: Mapping[str, str] | None = None, check_findings: bool = True,
+                          derived_deferred: bool = False) -> PullReport:
     """Write one page (or more) of server records. `records` are dicts as the server sends them (server
     ids, API.md field names); `etags` maps server id -> ETag where the server sent one.
 
     `check_findings=False` skips the local validation of the written rows (about a quarter of the
-    cost of a first pull); run `findings.refresh_batch` over the table afterwards, in idle time."""
+    cost of a first pull); run `findings.refresh_batch` over the table afterwards, in idle time.
+    `derived_deferred=True` (a first pull, see store.derived): new products and variants are checked once, set-
+    based, when the derived data is rebuilt (variant counts, duplicate SKUs are only known then)."""
     spec = spec_for(entity_type)
     report = PullReport(spec.type)
-    records = [r for r in records if r.get("id")]
+    # One record twice in a batch (it changed while the list was read): its later version wins.
+    by_id: dict[str, Mapping[str, Any]] = {}
+    for record in records:
+        if record.get("id"):
+            by_id[str(record["id"])] = record
+    records = list(by_id.values())
     if not records:
         return report
     best: tuple[str, str] | None = None
@@ -77,13 +86,30 @@ def upsert_server_records(connection: Connection, entity_type: EntityType | str,
     report.max_updated_at = best[1] if best else None
     etags = etags or {}
     for start in range(0, len(records), CHUNK):
-        _upsert_chunk(connection, spec, records[start:start + CHUNK], etags, report, check_findings)
+        _upsert_chunk(connection, spec, records[start:start + CHUNK], etags, report, check_findings,
+                      derived_deferred)
     return report
 
 
 def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[str, Any]],
-                  etags: Mapping[str, str], report: PullReport, check_findings: bool) -> None:
+                  etags: Mapping[str, str], report: PullReport, check_findings: bool,
+                  derived_deferred: bool) -> None:
     table = spec.table
+    raw = driver_connection(connection)
+    server_ids = [str(r["id"]) for r in records]
+    present_ids = present(raw, table.name, "server_id", server_ids)
+    fresh = [r for r in records if str(r["id"]) not in present_ids]
+    if fresh:
+        # Records this copy has never seen (all of them in a first pull): no base to merge, no local
+        # edit to keep; plain rows written with one prepared statement.
+        # While derived data is set aside (store.derived), products and variants are checked once at the end.
+        deferred = derived_deferred and spec.type in (EntityType.PRODUCT, EntityType.VARIANT)
+        inserted = insert_fresh(connection, spec, fresh, etags, report, check_findings and not deferred)
+        if spec.type == EntityType.VARIANT and check_findings and not deferred:
+            findings.recheck_no_variants(connection, {row["product_id"] for row in inserted})
+    if not present_ids:
+        return
+    records = [r for r in records if str(r["id"]) in present_ids]
     translator = IdTranslator(connection, spec, list(records), to_local=True)
     server_ids = [str(r["id"]) for r in records]
     existing = {
@@ -94,26 +120,12 @@ def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[s
     with_ops = set(connection.execute(select(outbox.ob.c.entity_id).where(
         outbox.ob.c.entity_type == spec.type.value,
         outbox.ob.c.entity_id.in_([row.local_id for row in existing.values()]))).scalars())
-    parents_present: set[str] | None = None
-    if spec.type == EntityType.VARIANT:
-        wanted = {str(translator.one(EntityType.PRODUCT, r.get("product_id"))) for r in records}
-        parents_present = set(connection.execute(select(schema.products.c.local_id).where(
-            schema.products.c.local_id.in_(wanted))).scalars())
-    inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     touched: list[str] = []
     for record in records:
         server_id = str(record["id"])
         theirs = base_of(spec, translator.record(record))
-        row = existing.get(server_id)
-        if parents_present is not None and theirs.get("product_id") not in parents_present:
-            report.orphans.append(server_id)  # its product is not here (yet): writing it would break the link
-            continue
-        if row is None:
-            inserts.append({"local_id": server_id, "server_id": server_id, "base": theirs, "etag": etags.get(server_id),
-                            **theirs, **_server_values(spec, record)})
-            touched.append(server_id)
-            continue
+        row = existing[server_id]
         if row.local_id in with_ops:
             _merge_into_local_edits(connection, spec, row.local_id, record, theirs, etags.get(server_id), report)
             touched.append(row.local_id)
@@ -127,14 +139,6 @@ def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[s
         updates.append({"b_local_id": row.local_id, "base": theirs, "etag": etags.get(server_id, row.etag),
                         "remote_deleted": 0, **theirs, **server_values})
         touched.append(row.local_id)
-    if inserts:
-        evaluated = findings.evaluate(connection, spec.type, inserts) if check_findings else {}
-        if evaluated:
-            for values in inserts:
-                values["issue_level"], values["issues"] = evaluated[values["local_id"]]
-        for group in _group_by_keys(inserts).values():
-            connection.execute(insert(table), group)
-        report.inserted += len(inserts)
     if updates:
         for keys, group in _group_by_keys(updates).items():
             values = {k: bindparam(k) for k in keys if k != "b_local_id"}
@@ -142,11 +146,7 @@ def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[s
         report.updated += len(updates)
     if not check_findings:
         return
-    inserted = {values["local_id"] for values in inserts}
-    findings.refresh(connection, spec.type, [i for i in touched if i not in inserted])
-    if spec.type == EntityType.VARIANT:  # NO_VARIANTS of their products may be gone
-        products = {str(r["product_id"]) for r in inserts + updates if r.get("product_id")}
-        findings.refresh(connection, EntityType.PRODUCT, products)
+    findings.refresh(connection, spec.type, touched)
 
 
 def _group_by_keys(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
@@ -207,6 +207,13 @@ def mark_remote_deleted(connection: Connection, entity_type: EntityType | str,
         outbox.mark_conflict(connection, edits[0].op_id, None)
         report.conflicted.append(local_id)
     return report
+
+
+def has_server_records(connection: Connection, entity_type: EntityType | str) -> bool:
+    """Does this copy hold any record of this kind the server knows?"""
+    table = spec_for(entity_type).table
+    return connection.execute(select(table.c.local_id).where(table.c.server_id.is_not(None)).limit(1)).first() \
+        is not None
 
 
 def local_server_ids(connection: Connection, entity_type: EntityType | str) -> list[str]:
@@ -309,6 +316,6 @@ def upsert_audit_events(connection: Connection, events: Sequence[Mapping[str, An
 
 
 __all__ = [
-    "DeletionReport", "PullReport", "local_server_ids", "mark_remote_deleted", "replace_server_links",
+    "DeletionReport", "PullReport", "has_server_records", "local_server_ids", "mark_remote_deleted", "replace_server_links",
     "replace_validation_issues", "upsert_audit_events", "upsert_server_records",
 ]

@@ -27,7 +27,7 @@ from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection
 
-from synq_desktop.store import outbox
+from synq_desktop.store import derived, outbox
 from synq_desktop.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, translated_errors
 from synq_desktop.store.errors import StoreError
 from synq_desktop.store.profiles import LOCK_FILE, live_holder
@@ -84,6 +84,8 @@ class WorkingCopy:
             copy.write_blocking(upgrade_if_needed, doing="opening the working copy")
             if live_holder(path.parent / LOCK_FILE) is None:
                 copy.recover_in_flight()
+                # A first pull killed half way left its search and sort data set aside: rebuilt before use.
+                copy.write_blocking(derived.restore, doing="rebuilding the search and sort data of a stopped pull")
         except BaseException:
             copy.close()
             raise

@@ -27,9 +27,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from synq_desktop.api import Ext, Paginator, SynqClient
+from synq_desktop.api import Ext, Media, Paginator, Product, SynqClient, Variant
+from synq_desktop.api.models import PageReader
+from synq_desktop.api.paging import record_pages
+from synq_desktop.store import derived, sync_meta
 from synq_desktop.store import pull as store_pull
-from synq_desktop.store import sync_meta
 from synq_desktop.store.entities import SPECS
 from synq_desktop.store.states import EntityType
 from synq_desktop.store.timestamps import normalize_time, now_iso
@@ -66,14 +68,44 @@ LISTS: tuple[ListSpec, ...] = (
 )
 
 
+# The big lists are read as plain dicts (api.paging.record_pages): no model built and dumped per record.
+_BULK_LISTS: dict[EntityType, tuple[str, PageReader]] = {
+    E.PRODUCT: ("/products", PageReader(Product)), E.VARIANT: ("/variants", PageReader(Variant)),
+    E.MEDIA: ("/media", PageReader(Media)),
+}
+
+
+def _bulk_list(client: SynqClient, spec: ListSpec, since: str | None, concurrency: int,
+               summary: bool) -> Paginator[Any] | None:
+    """The list as dict pages, with the query `SynqClient`'s own list would send; None before the
+    capability probe (the client's list then probes)."""
+    caps = client.capabilities
+    if caps is None or spec.entity_type not in _BULK_LISTS:
+        return None
+    path, reader = _BULK_LISTS[spec.entity_type]
+    query: dict[str, Any] = {}
+    if summary and Ext.SUMMARY_LISTS in caps.ext:
+        query["fields"] = "summary"
+    incremental = since is not None and Ext.UPDATED_SINCE in caps.ext and spec.entity_type != E.MEDIA
+    if incremental:
+        query["updated_since"] = since
+    paginator = record_pages(client.transport, path, reader, query=query, paged=Ext.PAGING in caps.ext,
+                             concurrency=concurrency)
+    paginator.incremental = incremental
+    return paginator
+
+
 def open_list(client: SynqClient, spec: ListSpec, since: str | None, concurrency: int,
               summary: bool = False) -> Paginator[Any]:
+    bulk = _bulk_list(client, spec, since, concurrency, summary)
+    if bulk is not None:
+        return bulk
     if spec.entity_type == E.PRODUCT:
         return client.list_products(updated_since=since, concurrency=concurrency, summary=summary)
     if spec.entity_type == E.VARIANT:
         return client.list_variants(updated_since=since, concurrency=concurrency)
     if spec.entity_type == E.MEDIA:
-        return client.list_media()
+        return client.list_media()  # media is never read incrementally
     openers: dict[EntityType, Callable[..., Paginator[Any]]] = {
         E.CATEGORY: client.list_categories, E.BRAND: client.list_brands, E.ATTRIBUTE: client.list_attributes,
         E.ATTRIBUTE_GROUP: client.list_attribute_groups, E.TEMPLATE: client.list_templates,
@@ -92,13 +124,14 @@ class PullResult:
 
 def _write_pages(connection: Connection, entity_type: EntityType,
                  pages: list[tuple[list[dict[str, Any]], list[str]]], list_name: str, watermark: bool,
-                 scanning: bool) -> list[store_pull.PullReport]:
+                 scanning: bool, derived_deferred: bool = False) -> list[store_pull.PullReport]:
     """Pulled pages in one transaction: records, the ids a scan saw, the watermark (the largest server
     `updated_at` of the batch: lists from `updated_since` come oldest change first)."""
     reports = []
     newest: str | None = None
     for records, page_ids in pages:
-        report = store_pull.upsert_server_records(connection, entity_type, records)
+        report = store_pull.upsert_server_records(connection, entity_type, records,
+                                                  derived_deferred=derived_deferred)
         reports.append(report)
         if scanning and page_ids:
             sync_meta.record_scan_page(connection, list_name, page_ids, 0)
@@ -120,8 +153,9 @@ class PageWriter:
     at concurrency c, up to 2c pages read ahead may be read again."""
 
     def __init__(self, wc: WorkingCopy, spec: ListSpec, watermark: bool, scanning: bool,
-                 on_commit: Callable[[], None], max_queued: int = 16) -> None:
+                 on_commit: Callable[[], None], max_queued: int = 16, derived_deferred: bool = False) -> None:
         self.wc = wc
+        self.derived_deferred = derived_deferred
         self.spec = spec
         self.watermark = watermark
         self.scanning = scanning
@@ -146,7 +180,8 @@ class PageWriter:
             batch, self._pending = self._pending, []
             try:
                 reports = await self.wc.write(_write_pages, self.spec.entity_type, batch, self.spec.name,
-                                              self.watermark, self.scanning, doing=f"saving pulled {self.spec.name}")
+                                              self.watermark, self.scanning, self.derived_deferred,
+                                              doing=f"saving pulled {self.spec.name}")
             except BaseException as exc:  # noqa: BLE001 - raised to the reader by put() or close()
                 self._error = exc
                 self._pending.clear()
@@ -194,6 +229,11 @@ def _finish_scan(connection: Connection, spec: ListSpec) -> list[str]:
     return missing
 
 
+def _scanned_empty(connection: Connection, spec: ListSpec) -> None:
+    sync_meta.start_scan(connection, spec.name)
+    _finish_scan(connection, spec)
+
+
 def _max_stamp(records: list[dict[str, Any]]) -> str | None:
     stamps = [r.get("updated_at") for r in records if r.get("updated_at")]
     return max(stamps, key=lambda s: normalize_time(s) or "") if stamps else None
@@ -214,6 +254,7 @@ class Puller:
         self.scan_interval = scan_interval
         self.freeze_gc = freeze_gc
         self.result = PullResult()
+        self.derived_deferred = False  # store.derived: set aside for a first pull into empty tables
 
     @property
     def _ext(self) -> frozenset[str]:
@@ -221,21 +262,46 @@ class Puller:
         return caps.ext if caps is not None else frozenset()
 
     async def run(self) -> PullResult:
-        for spec in LISTS:
-            self.cancel.check()
-            if spec.requires is not None and spec.requires not in self._ext:
-                self.result.skipped[spec.name] = f"this server has no {spec.name} list"
-                continue
-            await self.pull_list(spec)
+        restoring: asyncio.Future[bool] | None = None
+        try:
+            for spec in LISTS:
+                self.cancel.check()
+                if spec.requires is not None and spec.requires not in self._ext:
+                    self.result.skipped[spec.name] = f"this server has no {spec.name} list"
+                    continue
+                if spec.entity_type == E.PRODUCT:
+                    self.derived_deferred = await self.wc.write(derived.set_aside, doing="preparing a first pull")
+                await self.pull_list(spec)
+                if spec.entity_type == E.VARIANT and self.derived_deferred:
+                    # Rebuilt on the writer while the next list is read (its pages queue behind it).
+                    restoring = asyncio.wrap_future(self.wc.submit_write(
+                        derived.restore, doing="building the search and sort data of the pulled catalog"))
+                    self.derived_deferred = False
+        finally:
+            await self._restore_derived(restoring)
         if Ext.ATTRIBUTE_VALUES in self._ext:
             await self._pull_attribute_values()
         await self._pull_validation()
         return self.result
 
+    async def _restore_derived(self, restoring: asyncio.Future[bool] | None) -> None:
+        """Derived data set aside is rebuilt before the pull returns, also when it failed or was cancelled
+        (the app goes on using the copy); a failure to rebuild is left to the next open and never hides
+        the pull's own error."""
+        try:
+            if restoring is None and self.derived_deferred:
+                restoring = asyncio.wrap_future(self.wc.submit_write(derived.restore, doing="rebuilding search data"))
+            if restoring is not None:
+                await asyncio.shield(restoring)
+        except Exception as exc:  # noqa: BLE001 - logged; WorkingCopy.open rebuilds what is still set aside
+            log.warning("rebuilding the search and sort data failed (%s); the next start does it", exc)
+        finally:
+            self.derived_deferred = False
+
     async def pull_list(self, spec: ListSpec) -> None:
         incremental_server = Ext.UPDATED_SINCE in self._ext and spec.entity_type != E.MEDIA
         state = await self.wc.read(sync_meta.list_state, spec.name)
-        had_records = bool(await self.wc.read(store_pull.local_server_ids, spec.entity_type))
+        had_records = await self.wc.read(store_pull.has_server_records, spec.entity_type)
         since = (state.updated_since or EPOCH) if incremental_server else None
         paginator = open_list(self.client, spec, since, self.concurrency)
         # A pull that reads the whole list (no updated_since on the server, or a first pull from the epoch,
@@ -243,6 +309,11 @@ class Puller:
         pull_scan = await self.wc.read(sync_meta.get_meta, SCAN_CURSOR + spec.name) == PULL_SCAN
         scanning_in_pull = spec.scan and self.detect_deletions and (
             not incremental_server or state.updated_since is None or pull_scan)
+        if scanning_in_pull and not had_records and not pull_scan:
+            # Nothing here can have been deleted: the empty list counts as scanned now, so a killed first
+            # pull resumes without a deletion scan reading the whole list again.
+            await self.wc.write(_scanned_empty, spec)
+            scanning_in_pull = False
         if scanning_in_pull:
             await self.wc.write(_start_pull_scan, spec.name, restart=not pull_scan)
         read = 0
@@ -250,7 +321,8 @@ class Puller:
         self.hub.emit(phase, 0, None)
         writer = PageWriter(self.wc, spec, False, scanning_in_pull,
                             lambda: self.hub.emit(phase, read, paginator.total),
-                            max_queued=1 if self.concurrency == 1 else 2 * self.concurrency)
+                            max_queued=1 if self.concurrency == 1 else 2 * self.concurrency,
+                            derived_deferred=self.derived_deferred)
         try:
             async for page in paginator.pages():
                 self.cancel.check()
@@ -258,7 +330,7 @@ class Puller:
                     # Pages waiting in memory would make every collection rescan them (pauses of 100+ ms on
                     # the GUI loop); frozen, the collector skips them and reference counting still frees them.
                     gc.freeze()
-                records = [record_calls.dump(r) for r in page]
+                records = page if page and type(page[0]) is dict else [record_calls.dump(r) for r in page]
                 read += len(records)
                 page_ids = [str(r["id"]) for r in records]
                 if spec.entity_type == E.PRODUCT:

@@ -1,0 +1,102 @@
+"""Derived data set aside while a first pull fills empty product and variant tables, rebuilt once after.
+
+Every row a pull inserts also feeds two trigram FTS indexes, a variant count, three stored sort names and
+about fifteen sort indexes, one row at a time through triggers. Into empty tables it is several times
+cheaper to write the rows bare and build all of that once at the end (CREATE INDEX over a filled table,
+FTS5 'rebuild', one UPDATE per stored column), so a first pull does that.
+
+The definitions are never restated here: the SQL of the triggers and indexes set aside is read from
+sqlite_master and kept in sync_meta in the same transaction that drops them, and `restore` runs exactly
+that SQL again. A kill between the two leaves the key behind; `WorkingCopy.open` restores before
+anything else runs, so a working copy is never used without its derived data, and the pull resumes
+normally. While set aside (the first pull of a new working copy) searches see only what the pull found
+before it began (nothing), sorts on the set-aside columns are table scans, and variant counts are zero.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import Connection
+
+from synq_desktop.store import findings, sync_meta
+from synq_desktop.store.fresh_rows import driver_connection
+from synq_desktop.store.states import EntityType
+
+DEFERRED_KEY = "derived_set_aside"
+
+# Triggers that maintain FTS rows, variant counts and sort names per row of products and variants.
+_TRIGGERS = (
+    "products_fts_ai", "products_fts_ad", "products_fts_au", "variants_fts_ai", "variants_fts_ad",
+    "variants_fts_au", "variants_count_ai", "variants_count_ad", "variants_count_au", "products_names_ai",
+    "products_names_au",
+)
+# Indexes only grids and searches read. Kept: unique ones, ix_variants_sku (the duplicate-SKU check of each
+# pulled page looks SKUs up) and products' category/brand/template ids (the taxonomy name triggers use them).
+_INDEX_PATTERNS = ("ix_products_sort_%", "ix_products_live_category", "ix_variants_product", "ix_variants_barcode")
+
+
+def is_set_aside(connection: Connection) -> bool:
+    return bool(sync_meta.get_meta(connection, DEFERRED_KEY))
+
+
+def set_aside(connection: Connection) -> bool:
+    """Drop the derived triggers and sort indexes when both tables are empty (a first pull), keeping their
+    SQL for `restore`. Returns whether they are set aside now (also when an earlier call did it)."""
+    if is_set_aside(connection):
+        return True
+    raw = driver_connection(connection)
+    if raw.execute("SELECT 1 FROM products LIMIT 1").fetchone() or raw.execute(
+            "SELECT 1 FROM variants LIMIT 1").fetchone():
+        return False
+    likes = " OR ".join("name LIKE ?" for _ in _INDEX_PATTERNS)
+    indexes = raw.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                          f"AND ({likes}) ORDER BY name", _INDEX_PATTERNS).fetchall()
+    marks = ",".join("?" * len(_TRIGGERS))
+    triggers = raw.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks}) "
+                           "ORDER BY name", _TRIGGERS).fetchall()
+    if not indexes and not triggers:
+        return False
+    sync_meta.set_meta(connection, DEFERRED_KEY, {"indexes": [list(r) for r in indexes],
+                                                  "triggers": [list(r) for r in triggers]})
+    for name, _ in indexes:
+        raw.execute(f'DROP INDEX "{name}"')
+    for name, _ in triggers:
+        raw.execute(f'DROP TRIGGER "{name}"')
+    return True
+
+
+def restore(connection: Connection) -> bool:
+    """Recreate what `set_aside` dropped and rebuild what it maintained (the FTS indexes, variant counts, sort
+    names), then check the products and variants written meanwhile. Returns False when nothing was set aside."""
+    kept = sync_meta.get_meta(connection, DEFERRED_KEY)
+    if not kept:
+        return False
+    raw = driver_connection(connection)
+    existing = {name for (name,) in raw.execute("SELECT name FROM sqlite_master")}
+    for name, sql in kept["indexes"]:  # indexes first: the rebuilding UPDATEs below use them
+        if name not in existing:
+            raw.execute(sql)
+    _rebuild(raw)
+    for name, sql in kept["triggers"]:
+        if name not in existing:
+            raw.execute(sql)
+    # Rows written while set aside were not checked (a product's variant count, a SKU's duplicates are only
+    # known now): every product and variant is, once, in chunks.
+    for entity_type, table in ((EntityType.VARIANT, "variants"), (EntityType.PRODUCT, "products")):
+        findings.refresh(connection, entity_type, [local_id for (local_id,) in raw.execute(
+            f"SELECT local_id FROM {table}")])
+    sync_meta.set_meta(connection, DEFERRED_KEY, None)
+    return True
+
+
+def _rebuild(raw: sqlite3.Connection) -> None:
+    """What the set-aside triggers would have written, set-based (the same expressions as theirs)."""
+    raw.execute("INSERT INTO products_fts(products_fts) VALUES ('rebuild')")
+    raw.execute("INSERT INTO variants_fts(variants_fts) VALUES ('rebuild')")
+    raw.execute("""UPDATE products SET variant_count = (
+        SELECT count(*) FROM variants WHERE variants.product_id = products.local_id AND variants.deleted = 0)""")
+    raw.execute("""UPDATE products SET
+        category_sort = coalesce((SELECT name FROM categories WHERE local_id = products.category_id),
+                                 products.category, ''),
+        brand_sort = coalesce((SELECT name FROM brands WHERE local_id = products.brand_id), ''),
+        template_sort = coalesce((SELECT name FROM templates WHERE local_id = products.template_id), '')""")
