@@ -57,12 +57,6 @@ V = schema.variants
 WARM_AFTER_IDLE_S = 0.25
 
 
-def _product_ids(connection: Connection, query: ProductQuery) -> list[str]:
-    flt = queries.ProductFilter(text=query.text, category_id=query.category_id, include_subcategories=True)
-    sort = query.sort_key if query.sort_key in queries.PRODUCT_SORTS else "title"
-    return queries.product_ids(connection, flt, sort=sort, descending=query.descending)
-
-
 def _product_ids_unless(connection: Connection, query: ProductQuery, abandon: Callable[[], bool]) -> list[str]:
     flt = queries.ProductFilter(text=query.text, category_id=query.category_id, include_subcategories=True)
     sort = query.sort_key if query.sort_key in queries.PRODUCT_SORTS else "title"
@@ -70,16 +64,12 @@ def _product_ids_unless(connection: Connection, query: ProductQuery, abandon: Ca
 
 
 def _product_head(connection: Connection, query: ProductQuery, count: int) -> ProductHead:
-    """The first `count` ids of the query's list with their rows (one snapshot). Unfiltered lists
-    (every product, in any order) come from the sort index alone and are `complete` only when
-    short; a search or a category is read whole (its cost is the match, not the list)."""
+    """The first `count` ids of the query's list with their rows (one snapshot), and whether they are
+    the whole list (every product: read from the sort index alone; a broad search: its sorted walk
+    stopped after `count` matches; anything else comes whole)."""
+    flt = queries.ProductFilter(text=query.text, category_id=query.category_id, include_subcategories=True)
     sort = query.sort_key if query.sort_key in queries.PRODUCT_SORTS else "title"
-    if not query.text.strip() and query.category_id is None:
-        ids = queries.first_product_ids(connection, sort, query.descending, count)
-        complete = len(ids) < count
-    else:
-        ids = _product_ids(connection, query)
-        complete = True
+    ids, complete = queries.product_head(connection, flt, sort, query.descending, count)
     return ProductHead(ids, _product_rows(connection, ids[:count]) if ids else {}, complete)
 
 

@@ -133,3 +133,17 @@ def test_a_long_read_gives_way_when_its_caller_abandons_it(r, catalog, monkeypat
     for build in queries.search_cache_builders("title", abandon=lambda: True)[1:]:
         with pytest.raises(queries.Abandoned):
             r(build)
+
+
+def test_product_head_is_the_head_of_product_ids(r, w, catalog, monkeypatch) -> None:
+    monkeypatch.setattr(queries, "SMALL_MATCH", 0)  # every search walks the sorted list
+    w(pull.upsert_server_records, E.PRODUCT, [{"id": f"q{n}", "title": f"Quilt {n % 7}", "status": "ACTIVE",
+                                               "data_quality_score": n % 5} for n in range(40)])
+    for text in ("", "quilt", "wool", "qu", "quilt 3", "mws-red"):
+        for sort, descending in (("title", False), ("quality", True), ("updated_at", False)):
+            whole = ids(r, text=text, sort=sort, descending=descending)
+            head, complete = r(queries.product_head, ProductFilter(text=text), sort, descending, 5)
+            assert head == whole[:5] and complete == (len(whole) < 5), (text, sort)
+    # A category (or any filter) comes whole.
+    head, complete = r(queries.product_head, ProductFilter(category_id="apparel"), "title", False, 1)
+    assert complete and head == ids(r, category_id="apparel")

@@ -281,7 +281,7 @@ def _long_catalog(qtbot, tmp_path, products: int = 1200):
     return StoreCatalogSource(copy), copy, ids
 
 
-def test_a_long_list_shows_its_head_first_then_appends_the_rest(qloop, qtbot, tmp_path):
+def test_a_long_list_shows_its_head_first_then_appends_the_rest(qloop, qtbot, tmp_path, monkeypatch):
     source, copy, catalog_ids = _long_catalog(qtbot, tmp_path)
     try:
         model = ProductTableModel(source, WriteQueue())
@@ -294,6 +294,14 @@ def test_a_long_list_shows_its_head_first_then_appends_the_rest(qloop, qtbot, tm
         assert resets == [PAGE_SIZE]  # the rest is appended: the view does not move
         assert model.ids == sorted(catalog_ids.products)
         assert model.all_loaded(0, PAGE_SIZE - 1)
+        # A broad search too: its first page, then the rest of its matches.
+        from synq_desktop.store import queries
+
+        monkeypatch.setattr(queries, "SMALL_MATCH", 100)
+        seen.clear()
+        run_coroutine(qtbot, model.set_query(ProductQuery(text="blue")))
+        assert seen == [PAGE_SIZE, 400]
+        assert model.ids == sorted(i for i in catalog_ids.products if int(i[-5:]) % 3 == 1)
     finally:
         copy.close()
 
