@@ -498,6 +498,9 @@ class CatalogEditor(QWidget):
         self.variants.update_blocked = limits.variant_update
         self.variants.endResetModel()
         self._show_brand_limits()
+        locked_fields = {"status": limits.product_status, "template_id": limits.product_template}
+        locks = {i: locked_fields[c.field] for i, c in enumerate(PRODUCT_COLUMNS) if locked_fields.get(c.field or "")}
+        self.grid.cell_lock = (lambda _row, column: locks.get(column)) if locks else None
         self.sync_bar.set_limits(limits)
         if limits.any:
             self.message.emit("This server takes only the documented API: some edits are off (see the tooltips).")
@@ -650,7 +653,9 @@ class CatalogEditor(QWidget):
         if self.products.read_only:
             return None
         category_id = self._current_category
-        fields: dict[str, object] = {"title": "New product", "status": "DRAFT"}
+        fields: dict[str, object] = {"title": "New product"}
+        if not self.limits.product_status:  # a draft, where the server knows drafts
+            fields["status"] = "DRAFT"
         if category_id is not None:
             fields["category_id"] = category_id
         await self.writes.drain()
@@ -670,7 +675,8 @@ class CatalogEditor(QWidget):
             return None
         categories, brands, templates = await asyncio.gather(
             self.source.categories(), self.source.brands(), self.source.templates())
-        dialog = ProductFormDialog(categories, brands, templates, self._current_category, self)
+        dialog = ProductFormDialog(categories, brands, templates, self._current_category, self,
+                                   status_off=self.limits.product_status, template_off=self.limits.product_template)
         await ask(dialog)
         accepted = dialog.result() == ProductFormDialog.DialogCode.Accepted
         fields = dict(dialog.fields())

@@ -10,7 +10,7 @@ product_table_model.py); the view only turns selections and clipboard text into 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
@@ -27,6 +27,9 @@ class EditGridView(QTableView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # (row, column) -> why that cell cannot be changed here, or None: set by the owner for what the
+        # server cannot take (server_limits.py); typing, F2, paste and fill down all respect it.
+        self.cell_lock: Callable[[int, int], str | None] | None = None
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(
@@ -171,7 +174,18 @@ class EditGridView(QTableView):
 
     def _apply(self, cells: Iterable[tuple[int, int, str]], text: str) -> int:
         model: Any = self.model()
+        locks: list[str] = []
+        if self.cell_lock is not None:
+            kept = []
+            for cell in cells:
+                lock = self.cell_lock(cell[0], cell[1])
+                if lock:
+                    locks.append(lock)
+                else:
+                    kept.append(cell)
+            cells = kept
         changes, problems = model.changes_for_cells(cells)
+        problems = list(dict.fromkeys(locks)) + list(problems)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             self.problem.emit(problems[0] + more)
@@ -182,8 +196,14 @@ class EditGridView(QTableView):
     def edit(self, index: QModelIndex, trigger: Any = None, event: Any = None) -> bool:  # type: ignore[override]
         """As Qt's, and when the user tried to edit a cell the model keeps locked (`locked_reason`), the
         reason goes to the status line instead of nothing happening."""
+        lock = self.cell_lock(index.row(), index.column()) if self.cell_lock and index.isValid() else None
         if trigger is None:
-            return super().edit(index)  # the public slot: grid.edit(index)
+            return False if lock else super().edit(index)  # the public slot: grid.edit(index)
+        if lock:
+            if trigger in (QAbstractItemView.EditTrigger.EditKeyPressed, QAbstractItemView.EditTrigger.AnyKeyPressed,
+                           QAbstractItemView.EditTrigger.DoubleClicked):
+                self.problem.emit(lock)
+            return False
         started = super().edit(index, trigger, event)
         user_tried = trigger in (QAbstractItemView.EditTrigger.EditKeyPressed,
                                  QAbstractItemView.EditTrigger.AnyKeyPressed,

@@ -58,7 +58,10 @@ class ProductFormDialog(QDialog):
 
     def __init__(self, categories: Sequence[CategoryNode], brands: Sequence[NamedRecord],
                  templates: Sequence[NamedRecord], category_id: str | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, status_off: str | None = None,
+                 template_off: str | None = None) -> None:
+        """`status_off` / `template_off`: why the server cannot take that field (its box is then disabled,
+        the reason its tooltip, and the field is left out of `fields()`)."""
         super().__init__(parent)
         self.setObjectName("productForm")
         self.setWindowTitle("New product")
@@ -83,6 +86,10 @@ class ProductFormDialog(QDialog):
         self.status.setObjectName("status")
         for status in STATUSES:
             self.status.addItem(status.capitalize(), status)
+        for box, off in ((self.status, status_off), (self.template, template_off)):
+            if off:
+                box.setEnabled(False)
+                box.setToolTip(off)
         self.problems = QLabel()
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
@@ -122,12 +129,14 @@ class ProductFormDialog(QDialog):
         super().accept()
 
     def fields(self) -> Mapping[str, object]:
-        values: dict[str, object] = {"title": self.title.text().strip(), "status": self.status.currentData()}
+        values: dict[str, object] = {"title": self.title.text().strip()}
+        if self.status.isEnabled():
+            values["status"] = self.status.currentData()
         description = self.description.toPlainText()
         if description.strip():
             values["description"] = description
         for name, box in (("category_id", self.category), ("brand_id", self.brand),
                           ("template_id", self.template)):
-            if box.currentData() is not None:
+            if box.currentData() is not None and box.isEnabled():
                 values[name] = box.currentData()
         return values

@@ -104,7 +104,7 @@ class SyncStatusBar(QWidget):
     def set_limits(self, limits: ServerLimits) -> None:
         """Say that this server takes only the documented API; the tooltip lists what is off."""
         self.limits = limits
-        reasons = [r for r in (limits.brand_edit, limits.category_edit, limits.variant_update) if r]
+        reasons = limits.reasons
         self.server_note.setToolTip("\n".join(reasons))
         self.server_note.setVisible(bool(reasons))
 

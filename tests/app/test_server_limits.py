@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QApplication
 from sqlalchemy import select
 
 from synq_desktop.api.client import SynqClient
@@ -20,6 +20,8 @@ from synq_desktop.sync.engine import SyncEngine
 from synq_desktop.ui.catalog_editor import CatalogEditor
 from synq_desktop.ui.category_tree_model import CATEGORY_IDS_MIME
 from synq_desktop.ui.item_roles import TOOLTIP
+from synq_desktop.ui.product_form import ProductFormDialog
+from synq_desktop.ui.product_table_model import COLUMN_BY_KEY as PRODUCT_COLUMN
 from synq_desktop.ui.product_table_model import PRODUCT_IDS_MIME
 from synq_desktop.ui.server_limits import NO_LIMITS
 from synq_desktop.ui.store_catalog_source import StoreCatalogSource
@@ -140,6 +142,31 @@ def test_docs_only_server_disables_what_it_cannot_take_and_says_why(qloop, qtbot
         assert editor.variants.is_new_row(new_row.row()) and editor.variants.flags(new_row) & EDITABLE
         run_coroutine(qtbot, editor.writes.drain())
         assert _queued(copy) == []  # nothing left pending: the brand and the variant were sent
+
+        # Products: the server drops status and template, so their cells are locked for typing and paste,
+        # a new product is not sent as a draft, and the form leaves both out.
+        assert limits.product_status and limits.product_template
+        status = editor.products.index(0, PRODUCT_COLUMN["status"])
+        editor.grid.setFocus()
+        editor.grid.setCurrentIndex(status)
+        qtbot.keyClick(editor.grid, Qt.Key.Key_F2)
+        assert editor.grid.state() != QAbstractItemView.State.EditingState
+        assert messages[-1] == limits.product_status
+        editor.grid.select_block(0, status.column(), 1, PRODUCT_COLUMN["status"])
+        assert editor.grid.paste_text("ARCHIVED") == 0 and messages[-1] == limits.product_status
+        new_id = run_coroutine(qtbot, editor.new_product())
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+        run_coroutine(qtbot, editor.writes.drain())
+        ob = schema.outbox
+        [payload] = copy.read_blocking(lambda c: [r[0] for r in c.execute(
+            select(ob.c.payload).where(ob.c.entity_id == new_id))])
+        assert payload["title"] == "New product" and "status" not in payload
+        form = ProductFormDialog([], [], [], None, editor, status_off=limits.product_status,
+                                 template_off=limits.product_template)
+        form.title.setText("From the form")
+        assert not form.status.isEnabled() and form.status.toolTip() == limits.product_status
+        assert not form.template.isEnabled() and dict(form.fields()) == {"title": "From the form"}
+        form.deleteLater()
         editor.side.setCurrentIndex(editor.side.indexOf(editor.brand_list.parentWidget()))
         SHOTS.mkdir(exist_ok=True)
         editor.grab().save(str(SHOTS / "docs_only_limits.png"))
@@ -150,6 +177,7 @@ def test_full_server_keeps_every_edit_on(qloop, qtbot, tmp_path, sandbox):
     sandbox.seed_demo(creds, products=4, seed=3)
     with _synced_editor(qtbot, tmp_path, creds) as (editor, _copy, _messages):
         assert editor.limits == NO_LIMITS
+        assert editor.grid.cell_lock is None
         assert editor.sync_bar.server_note.isHidden()
         assert editor.edit_brand_button.isEnabled() and editor.brand_limit_note.isHidden()
         assert editor.brands.flags(editor.brands.index(0)) & EDITABLE
