@@ -41,6 +41,7 @@ from synq_desktop.store.timestamps import normalize_time, now_iso
 ob = schema.outbox
 LINK_VALUE = "attribute_value_id"
 WHOLE_RECORD = "*"  # the conflict field of an edit against a remote delete
+DELETED_HERE = "(deleted here)"  # the conflict field of a delete against a record changed on the server
 
 
 @dataclass(frozen=True, slots=True)
@@ -753,6 +754,40 @@ def mark_conflict(connection: Connection, op_id: str, theirs: Mapping[str, Any] 
     return ConflictOutcome(result.conflicts, state)
 
 
+def mark_delete_conflict(connection: Connection, op_id: str, theirs: Mapping[str, Any],
+                         etag: str | None = None, theirs_by: str | None = None,
+                         theirs_at: str | None = None) -> ConflictOutcome:
+    """A delete met 412: the server's record changed since the base this copy deleted. The row takes
+    the server's version (still hidden here). When a settable field differs from the base, a person
+    decides (one DELETED_HERE conflict: keep mine deletes it anyway, take theirs keeps the server's
+    version and drops the delete); when only values the server computes moved (a quality score, the
+    time stamp), nobody changed what was deleted and the delete goes again at once with the new ETag.
+    `theirs` is the server's record in server ids."""
+    op = _require(connection, op_id, (OpState.IN_FLIGHT, OpState.UNCERTAIN, *UNSENT, OpState.CONFLICT))
+    if op.kind != OpKind.DELETE:
+        raise StoreError(f"Operation {op_id} is a {op.kind.value}, not a delete.")
+    spec = SPECS[op.entity_type]
+    base = op.base if op.base is not None else connection.execute(select(spec.table.c.base).where(
+        spec.table.c.local_id == op.entity_id)).scalar()
+    theirs_local = apply_server_record(connection, spec, op.entity_id, theirs, _pending_fields(connection, op),
+                                       etag)
+    changed = sorted(name for name, value in theirs_local.items()
+                     if base is None or not same_value(spec, name, value, base.get(name)))
+    values: dict[str, Any] = {"base": theirs_local, "updated_at": now_iso()}
+    if not changed:
+        connection.execute(update(ob).where(ob.c.op_id == op.op_id).values(
+            state=OpState.PENDING.value, next_attempt_at=None, last_error=None, **values))
+        refresh_sync_state(connection, op.entity_type, [op.entity_id])
+        return ConflictOutcome([], OpState.PENDING)
+    record_conflict(connection, op.entity_type, op.entity_id, op.op_id, DELETED_HERE,
+                    {name: (base or {}).get(name) for name in changed}, None,
+                    {name: theirs_local.get(name) for name in changed}, theirs_by, theirs_at)
+    connection.execute(update(ob).where(ob.c.op_id == op.op_id).values(
+        state=OpState.CONFLICT.value, last_error="Deleted here and changed on the server.", **values))
+    refresh_sync_state(connection, op.entity_type, [op.entity_id])
+    return ConflictOutcome([DELETED_HERE], OpState.CONFLICT)
+
+
 def resolve_conflict(connection: Connection, conflict_id: int, choice: str, value: Any = MISSING) -> None:
     """The user decides one conflicting field: "mine" (send the local value), "theirs" (take the
     server's), or "value" (send `value`). When no conflict of the operation is left open it is PENDING.
@@ -766,10 +801,16 @@ def resolve_conflict(connection: Connection, conflict_id: int, choice: str, valu
         raise EditError(f"{choice!r} is not a way to resolve a conflict (mine, theirs or value).")
     if choice == "value" and value is MISSING:
         raise EditError("Resolving with a new value needs the value.")
+    if choice == "value" and conflict.field == DELETED_HERE:
+        raise EditError("A record deleted here has no value to choose: keep mine (delete it on the server "
+                        "too) or take theirs (keep the server's version).")
     spec = SPECS[conflict.entity_type]
     op = get(connection, conflict.op_id) if conflict.op_id else None
     connection.execute(update(c).where(c.c.id == conflict_id).values(
         resolved=1, resolution=choice, resolved_at=now_iso()))
+    if conflict.field == DELETED_HERE:
+        _resolve_local_delete(connection, conflict, op, choice)
+        return
     if conflict.field == WHOLE_RECORD:
         _resolve_remote_delete(connection, spec, conflict, choice)
         return
@@ -793,6 +834,19 @@ def resolve_conflict(connection: Connection, conflict_id: int, choice: str, valu
         else:
             connection.execute(update(ob).where(ob.c.op_id == op.op_id).values(values))
     refresh_sync_state(connection, conflict.entity_type, [conflict.entity_id])
+
+
+def _resolve_local_delete(connection: Connection, conflict: ConflictRow, op: Operation | None, choice: str) -> None:
+    """Keep mine: the delete goes again (with the ETag of the version the person saw). Take theirs: the
+    delete is dropped and the record, already holding the server's version, shows again."""
+    if op is None:
+        return
+    if choice == "mine":
+        connection.execute(update(ob).where(ob.c.op_id == op.op_id).values(
+            state=OpState.PENDING.value, next_attempt_at=None, last_error=None, updated_at=now_iso()))
+        refresh_sync_state(connection, conflict.entity_type, [conflict.entity_id])
+    else:
+        discard(connection, op.op_id)
 
 
 def _resolve_remote_delete(connection: Connection, spec: EntitySpec, conflict: ConflictRow, choice: str) -> None:

@@ -46,7 +46,7 @@ from synq_desktop.api import (
     TooLargeError,
 )
 from synq_desktop.store import outbox, schema, sync_meta
-from synq_desktop.store.entities import SPECS, IdTranslator, local_fields
+from synq_desktop.store.entities import SPECS, IdTranslator, local_fields, same_value
 from synq_desktop.store.states import EntityType, OpKind, OpState
 from synq_desktop.store.timestamps import now_iso
 from synq_desktop.store.working_copy import WorkingCopy
@@ -619,22 +619,37 @@ class Pusher:
 
     async def _delete(self, record: ClaimedRecord, claim: ClaimedOp, server_id: str | None,
                       etag: str | None) -> tuple[bool, str | None, str | None]:
+        """A delete never removes a change it did not see: with an ETag the server refuses it (412) when the
+        record changed since our base; without one the record is fetched and compared first. Either way a
+        real change becomes a conflict for a person (delete anyway, or keep the server's version)."""
         op = claim.op
         assert server_id is not None
         use_etags = Ext.ETAGS in self._ext
+        if not use_etags or etag is None:
+            theirs, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
+            if theirs is None:
+                await self._applied(op, None, None)  # already gone: the delete's goal is met
+                return True, server_id, None
+            if await self.wc.read(_changed_since_deleted, op, theirs):
+                await self._delete_conflict(op, theirs, their_etag)
+                return False, server_id, etag
+            etag = their_etag
         try:
             await record_calls.delete(self.client, op.entity_type, server_id, etag if use_etags else None)
         except NotFoundError:
             pass  # already gone: the delete's goal is met
         except PreconditionFailed:
-            # Changed on the server since we read it: the user deleted it on purpose; delete the current one.
-            _, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
-            try:
-                await record_calls.delete(self.client, op.entity_type, server_id, their_etag)
-            except NotFoundError:
-                pass
+            theirs, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
+            if theirs is not None:
+                await self._delete_conflict(op, theirs, their_etag)
+                return False, server_id, etag
         await self._applied(op, None, None)
         return True, server_id, None
+
+    async def _delete_conflict(self, op: outbox.Operation, theirs: dict[str, Any], etag: str | None) -> None:
+        outcome = await self._commit.run(lambda c: outbox.mark_delete_conflict(c, op.op_id, theirs, etag))
+        if outcome.state == OpState.CONFLICT:
+            self.report.conflicts += 1
 
     async def _link(self, record: ClaimedRecord, claim: ClaimedOp, server_id: str | None,
                     etag: str | None) -> tuple[bool, str | None, str | None]:
@@ -660,6 +675,15 @@ def _changed_since_base(connection: Connection, op: outbox.Operation, theirs: di
     current = local_fields(connection, op.entity_type, theirs)
     base = op.base or {}
     return any(name in current and name in base and current[name] != base[name] for name in op.payload)
+
+
+def _changed_since_deleted(connection: Connection, op: outbox.Operation, theirs: dict[str, Any]) -> bool:
+    """True when the server changed any settable field of the record since the base this copy deleted."""
+    if op.base is None:
+        return True
+    spec = SPECS[op.entity_type]
+    current = local_fields(connection, op.entity_type, theirs)
+    return any(not same_value(spec, name, value, op.base.get(name)) for name, value in current.items())
 
 
 def _release(connection: Connection, op_ids: list[str], reason: str) -> None:
