@@ -109,6 +109,13 @@ def _marked(marks: Marks) -> list[int]:
     return list(compress(range(len(marks)), marks))
 
 
+def _fts_rowids(raw: sqlite3.Connection, match: str) -> list[int]:
+    """Rowids of the products whose title or description matches, as one JSON array built by SQLite
+    and parsed in C: a third of the CPU of stepping a cursor through 40k rows."""
+    sql = "SELECT json_group_array(rowid) FROM products_fts WHERE products_fts MATCH ?"
+    return json.loads(raw.execute(sql, (match,)).fetchone()[0])
+
+
 def _text_matches(connection: Connection, text: str) -> Marks | None:
     """Marks of the products whose text matches, or None when `text` has no words. Every word must
     match a product's title or description, one of its SKUs, or (whole) a barcode. When no word
@@ -128,7 +135,6 @@ def _text_matches(connection: Connection, text: str) -> Marks | None:
     short_terms = [t for t in fresh if len(t) < MIN_TRIGRAM]
     in_variants = [t for t in long_terms if _matches_a_variant(raw, t)]
     found: Marks | None = None
-    fts = "SELECT rowid FROM products_fts WHERE products_fts MATCH ?"
 
     def narrow(marks: Marks) -> None:
         nonlocal found
@@ -137,14 +143,14 @@ def _text_matches(connection: Connection, text: str) -> Marks | None:
     for marks in known:
         narrow(marks)
     if long_terms and not in_variants:
-        both = _mark(map(_first, raw.execute(fts, (" AND ".join(_quote(t) for t in long_terms),))), size)
+        both = _mark(_fts_rowids(raw, " AND ".join(_quote(t) for t in long_terms)), size)
         if len(long_terms) == 1:
             _remember(memo, long_terms[0], both)
         narrow(both)
     else:
         for term in long_terms:
             narrow(_remember(memo, term, _mark(chain(
-                map(_first, raw.execute(fts, (_quote(term),))), _products_by_variant_text(connection, term)), size)))
+                _fts_rowids(raw, _quote(term)), _products_by_variant_text(connection, term)), size)))
     for term in short_terms:
         narrow(_remember(memo, term, _mark(_titles_containing(connection, term), size)))
     if fresh and connection.info.get(_WORD_MEMO, (None,))[0] != _file_version(raw):
@@ -508,11 +514,18 @@ def _product_ids(connection: Connection, flt: ProductFilter | None, sort: str, d
         order_rowids, order_ids = _ordered_products(connection, column, direction)
         # compress() over map(): the walk stays in C (a third cheaper than a comprehension at 100k);
         # for a head it stops after `head` matches (a few hundred products read, not 100k).
-        walk = compress(order_ids, map(matches.__getitem__, order_rowids))
-        if head is None:
-            return list(walk), True
-        found = list(islice(walk, head))
-        return found, len(found) < head
+        if head is not None:
+            found = list(islice(compress(order_ids, map(matches.__getitem__, order_rowids)), head))
+            return found, len(found) < head
+        if abandon is None:
+            return list(compress(order_ids, map(matches.__getitem__, order_rowids))), True
+        found = []
+        for start in range(0, len(order_ids), FETCH_BATCH * 4):  # ~1 ms a slice: a newer query waits no longer
+            end = start + FETCH_BATCH * 4
+            found += compress(order_ids[start:end], map(matches.__getitem__, order_rowids[start:end]))
+            if abandon():
+                raise Abandoned
+        return found, True
     # A filter selects rowids through its own index first; the survivors are then sorted. (Walking the
     # sort index and testing each row costs a table lookup per product: 4-6 times slower at 100k.)
     if not filters:

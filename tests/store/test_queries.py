@@ -147,3 +147,12 @@ def test_product_head_is_the_head_of_product_ids(r, w, catalog, monkeypatch) -> 
     # A category (or any filter) comes whole.
     head, complete = r(queries.product_head, ProductFilter(category_id="apparel"), "title", False, 1)
     assert complete and head == ids(r, category_id="apparel")
+
+
+def test_a_search_walk_gives_way_too(r, catalog, monkeypatch) -> None:
+    monkeypatch.setattr(queries, "SMALL_MATCH", 0)  # the sorted walk, not SQL's sort
+    monkeypatch.setattr(queries, "FETCH_BATCH", 1)
+    flt = ProductFilter(text="wool")
+    with pytest.raises(queries.Abandoned):
+        r(queries.product_ids, flt, "title", False, lambda: True)
+    assert r(queries.product_ids, flt, "title", False, lambda: False) == ["p2", "p1"]
