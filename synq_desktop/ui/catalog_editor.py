@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -278,6 +279,14 @@ class CatalogEditor(QWidget):
         self.operations_action.triggered.connect(self.open_operations)
         self.save_view_action = QAction("Save the vie&w…", self)
         self.save_view_action.triggered.connect(lambda: self._spawn(self.save_view()))
+        # The header's right-click menu, reachable from the keyboard too (Alt+A, O).
+        self.columns_menu = QMenu("Grid c&olumns", self)
+        self.columns_menu.aboutToShow.connect(self._fill_columns_menu)
+        self.new_brand_action = QAction("New &brand…", self)
+        self.new_brand_action.triggered.connect(lambda: self._spawn(self.new_brand_from_form()))
+        self.edit_brand_action = QAction("Edi&t the current brand…", self)
+        self.edit_brand_action.triggered.connect(
+            lambda: self._spawn(self.edit_brand(self.brand_list.currentIndex().row())))
         for action in (self.undo_action, self.redo_action, self.find_action, self.new_action, self.form_action,
                        self.replace_action, self.sync_action, self.new_variant_action, self.conflicts_action,
                        self.operations_action):
@@ -305,9 +314,14 @@ class CatalogEditor(QWidget):
         return [
             ("&Edit", [self.undo_action, self.redo_action, None, self.copy_action, self.paste_action,
                        self.fill_down_action, self.delete_action, None, self.find_action, self.replace_action]),
-            ("C&atalog", [self.new_action, self.form_action, self.new_variant_action, None, self.save_view_action]),
+            ("C&atalog", [self.new_action, self.form_action, self.new_variant_action, None, self.new_brand_action,
+                          self.edit_brand_action, None, self.save_view_action, self.columns_menu.menuAction()]),
             ("&Sync", [self.sync_action, None, self.conflicts_action, self.operations_action]),
         ]
+
+    def _fill_columns_menu(self) -> None:
+        self.columns_menu.clear()  # checked states follow the header (a saved view may have changed them)
+        self.grid.column_menu(self.columns_menu)
 
     def toolbar_actions(self) -> list[QAction | None]:
         return [self.sync_action, None, self.new_action, self.new_variant_action, self.delete_action, None,
@@ -509,6 +523,9 @@ class CatalogEditor(QWidget):
         reason = self.limits.brand_edit
         self.edit_brand_button.setEnabled(not self.brands.read_only and reason is None)
         self.edit_brand_button.setToolTip(reason or "Edit the selected brand: name, description, logo URL (Enter)")
+        self.edit_brand_action.setEnabled(self.edit_brand_button.isEnabled())
+        self.edit_brand_action.setToolTip(self.edit_brand_button.toolTip())
+        self.new_brand_action.setEnabled(not self.brands.read_only)
         self.brand_limit_note.setText(reason or "")
         self.brand_limit_note.setVisible(bool(reason) and not self.brands.read_only)
 

@@ -60,9 +60,9 @@ class EditGridView(QTableView):
         self.addAction(action)
         return action
 
-    def column_menu(self) -> QMenu:
-        """Show or hide columns (a saved view remembers the choice)."""
-        menu = QMenu(self)
+    def column_menu(self, menu: QMenu | None = None) -> QMenu:
+        """Show or hide columns (a saved view remembers the choice): a new menu, or `menu` filled."""
+        menu = QMenu(self) if menu is None else menu
         header = self.horizontalHeader()
         model = self.model()
         for logical in range(model.columnCount()):

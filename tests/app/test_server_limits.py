@@ -99,7 +99,7 @@ def test_docs_only_server_disables_what_it_cannot_take_and_says_why(qloop, qtbot
         assert "cannot change a brand" in editor.sync_bar.server_note.toolTip()
 
         # Brands: the edit button is off and says why, a note under the list too; no rename, no form.
-        assert not editor.edit_brand_button.isEnabled()
+        assert not editor.edit_brand_button.isEnabled() and not editor.edit_brand_action.isEnabled()
         assert editor.edit_brand_button.toolTip() == limits.brand_edit
         assert not editor.brand_limit_note.isHidden() and editor.brand_limit_note.text() == limits.brand_edit
         brand = editor.brands.index(0)
@@ -109,6 +109,7 @@ def test_docs_only_server_disables_what_it_cannot_take_and_says_why(qloop, qtbot
         assert messages[-1] == limits.brand_edit
         # ... but a new brand is a documented POST: it is queued.
         assert editor.new_brand.isEnabled() and editor.brand_form_button.isEnabled()
+        assert editor.new_brand_action.isEnabled()
         assert run_coroutine(qtbot, editor.brands.create_brand("Brand made here")) is not None
 
         # Categories: no rename, no move; products can still be dropped onto one.

@@ -268,6 +268,15 @@ def test_every_command_is_in_a_menu_with_unique_keys_and_mnemonics(qloop, qtbot,
     for top in window.menuBar().actions():
         letters = [_mnemonic(a.text()) for a in top.menu().actions() if not a.isSeparator()]
         assert None not in letters and len(letters) == len(set(letters)), (top.text(), letters)
+    # The grid's column chooser (a right-click on its header) is in the Catalog menu too.
+    assert editor.columns_menu.menuAction() in window.menuBar().actions()[2].menu().actions()
+    editor.columns_menu.aboutToShow.emit()
+    brand = next(a for a in editor.columns_menu.actions() if a.text() == "Brand")
+    assert brand.isChecked()
+    brand.trigger()
+    assert editor.grid.horizontalHeader().isSectionHidden(COLUMN_BY_KEY["brand"])
+    editor.columns_menu.aboutToShow.emit()  # refilled, not doubled
+    assert len(editor.columns_menu.actions()) == editor.products.columnCount()
     window_letters = [_mnemonic(t) for t in titles]
     for bar in window.findChildren(QTabBar):
         window_letters += [_mnemonic(bar.tabText(i)) for i in range(bar.count())]

@@ -60,6 +60,8 @@ def test_viewer_sees_why_and_cannot_change_anything(qloop, qtbot, catalog):
     assert not editor.new_product_button.isEnabled() and not editor.product_form_button.isEnabled()
     assert not editor.new_action.isEnabled() and not editor.form_action.isEnabled()
     assert not editor.new_brand.isEnabled()
+    assert not editor.new_brand_action.isEnabled() and not editor.edit_brand_action.isEnabled()
+    assert not editor.new_variant_action.isEnabled() and not editor.paste_action.isEnabled()
     SHOTS.mkdir(exist_ok=True)
     editor.grab().save(str(SHOTS / "viewer_read_only.png"))
 
