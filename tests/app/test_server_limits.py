@@ -4,6 +4,7 @@ brand edits, category renames and moves, and updates of synced variants are off,
 brands and variants (documented routes) still works. On the full sandbox all of it stays on."""
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -190,3 +191,34 @@ def test_full_server_keeps_every_edit_on(qloop, qtbot, tmp_path, sandbox):
         synced = next(r for r in range(editor.variants.rowCount())
                       if (v := editor.variants.variant(r)) is not None and v.synced)
         assert editor.variants.flags(editor.variants.index(synced, VARIANT_COLUMN["sku"])) & EDITABLE
+
+
+def test_an_offline_start_knows_the_limits_from_the_cached_probe(qloop, qtbot, tmp_path):
+    """The server cannot be reached, but an earlier run cached its (docs-only) probe: the editor turns
+    the same edits off before anything is sent."""
+    from synq_desktop.api.capabilities import DOCS_ONLY, CapabilityCache
+    from synq_desktop.api.transport import RetryPolicy
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    cache = tmp_path / "capabilities.json"
+    copy = WorkingCopy.open(tmp_path / "catalog.sqlite")
+    client = SynqClient(url, "token", "tenant", "org", capability_cache=cache,
+                        retry=RetryPolicy(max_attempts=1))  # one refused connection is enough here
+    CapabilityCache(cache).put(client.profile_key, DOCS_ONLY)
+    control = EngineSyncControl(SyncEngine(copy, client, lock_dir=tmp_path), auto=False)
+    editor = CatalogEditor(StoreCatalogSource(copy), control)
+    qtbot.addWidget(editor)
+    try:
+        run_coroutine(qtbot, editor.start())
+        control.start_sync()
+        qtbot.waitUntil(lambda: control.runs == 1 and not control.running, timeout=60_000)
+        assert not control.status.online and "Sync failed" in control.status.message
+        assert editor.limits.brand_edit and not editor.edit_brand_button.isEnabled()
+        assert editor.limits.variant_update == editor.variants.update_blocked
+    finally:
+        run_coroutine(qtbot, control.close())
+        run_coroutine(qtbot, editor.settle())
+        run_coroutine(qtbot, client.aclose())
+        copy.close()
