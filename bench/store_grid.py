@@ -3,8 +3,9 @@
 Builds the working copy with Core executemany through the writer thread (the triggers keep the FTS
 tables, variant counts and sort names current, as in real use), then times, on the reader:
 sorting the product id list by every grid column (both directions), FTS searches (title words, SKU
-fragments, short fragments), filters (category subtree, status, sync state), and fetching one
-200-row page. Prints medians and maxima in milliseconds.
+fragments, short fragments), the heads the grid paints first (the first 200 ids of a list or a
+search), filters (category subtree, status, sync state), and fetching one 200-row page. Prints
+medians and maxima in milliseconds, and the median CPU time (steadier on a loaded machine).
 
     .venv/bin/python bench/store_grid.py [--products 100000] [--variants-per-product 4] [--keep PATH]
 """
@@ -122,8 +123,14 @@ def main() -> None:
                      "updated_at", "created_at", "sync_state", "issues"):
             report(f"sort by {sort}", queries.product_ids, None, sort)
             report(f"sort by {sort} desc", queries.product_ids, None, sort, True)
+        def head(connection, flt, sort="title", descending=False):
+            return queries.product_head(connection, flt, sort, descending, 200)[0]
+
+        report("head (first 200) by title", head, None)
+        report("head (first 200) by updated_at desc", head, None, "updated_at", True)
         for text in ("merino", "wool sweater", "P012345", "BLUE-M", "navy quilted jacket", "zz", "no-such-thing"):
             report(f"search {text!r} by title", queries.product_ids, ProductFilter(text=text))
+            report(f"search {text!r} head by title", head, ProductFilter(text=text))
             report(f"search {text!r} by updated_at desc", queries.product_ids, ProductFilter(text=text),
                    "updated_at", True)
         report("category subtree (root)", queries.product_ids, ProductFilter(category_id="cat-0003"))
