@@ -88,6 +88,17 @@ def due_now(connection: Connection) -> int:
                                                ob.c.next_attempt_at.is_not(None)).values(next_attempt_at=None)).rowcount
 
 
+def _forget_guessed_role(connection: Connection, pushed: int) -> bool:
+    """After a push that tested a guessed read-only role without a refusal: a change went through (the
+    account may write now), or nothing is left to test it with (the next refused change teaches it
+    again; nothing is lost meanwhile). Returns True when the copy is writable again."""
+    pending = outbox.counts(connection)[OpState.PENDING.value]
+    if pushed or not pending:
+        sync_meta.set_meta(connection, sync_meta.ROLE, None)
+        return True
+    return False
+
+
 def _record_run(connection: Connection, caps: dict[str, Any], role: str | None) -> None:
     sync_meta.set_meta(connection, sync_meta.CAPABILITIES, caps)
     if role:
@@ -151,19 +162,25 @@ class SyncEngine:
         caps = self.client.capabilities or await self.client.connect()
         await self.wc.write(_record_run, {"ext": sorted(caps.ext), "docs_only": caps.docs_only}, caps.role)
         read_only = await self.wc.read(sync_meta.is_read_only)
+        # A server that declares no role (docs-only) taught the read-only role by refusing a change: a guess
+        # the push tests again each sync, one change at a time, until one goes through or is refused.
+        role_is_a_guess = read_only and not caps.role
         if read_only:
             summary.read_only_reason = VIEWER_REASON
-        if push and not read_only:
+        if push and (not read_only or role_is_a_guess):
             await reconcile(self.wc, self.client, self.hub)
             pusher = Pusher(self.wc, self.client, concurrency=self.push_concurrency, hub=self.hub,
                             cancel=self._cancel, max_wait=self.max_wait, batch_records=self.push_batch_records,
-                            after_uncertain=lambda: reconcile(self.wc, self.client, self.hub))
+                            after_uncertain=lambda: reconcile(self.wc, self.client, self.hub),
+                            probe_role=role_is_a_guess)
             report = await pusher.run()
             summary.pushed = report.pushed
             summary.auth_paused = report.auth_paused
             summary.waiting = report.waiting
             if report.read_only_reason:
                 summary.read_only_reason = report.read_only_reason
+            elif role_is_a_guess and await self.wc.write(_forget_guessed_role, report.pushed):
+                summary.read_only_reason = None
             summary.transient_error = report.last_transient_error
         if pull and not summary.auth_paused:
             puller = Puller(self.wc, self.client, concurrency=self.pull_concurrency, hub=self.hub,

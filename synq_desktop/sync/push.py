@@ -336,7 +336,8 @@ class Pusher:
 
     def __init__(self, working_copy: WorkingCopy, client: SynqClient, *, concurrency: int = 8,
                  hub: ProgressHub | None = None, cancel: CancelToken | None = None, batch_records: int = 400,
-                 max_wait: float = 20.0, after_uncertain: Callable[[], Any] | None = None) -> None:
+                 max_wait: float = 20.0, after_uncertain: Callable[[], Any] | None = None,
+                 probe_role: bool = False) -> None:
         self.wc = working_copy
         self.client = client
         self.concurrency = max(1, concurrency)
@@ -356,6 +357,9 @@ class Pusher:
         self._busy = 0  # workers sending a record right now
         self._has_work = asyncio.Event()  # set by the feeder: records queued (or the feed ended)
         self._progress = asyncio.Event()  # set by the workers: a record taken or finished
+        # Testing a read-only role guessed from a 403: one record at a time until a change goes through
+        # (then the rest at full speed) or is refused again (then nothing more is sent).
+        self._probing = probe_role
 
     @property
     def _ext(self) -> frozenset[str]:
@@ -407,8 +411,8 @@ class Pusher:
             if self.after_uncertain is not None and self.report.uncertain > uncertain_seen:
                 uncertain_seen = self.report.uncertain
                 await self.after_uncertain()
-            claim = await self.wc.write(_claim, self.batch_records, frozenset(self._skip), self._ext,
-                                        doing="claiming operations to send")
+            claim = await self.wc.write(_claim, 1 if self._probing else self.batch_records,
+                                        frozenset(self._skip), self._ext, doing="claiming operations to send")
             crashpoints.reach(crashpoints.AFTER_INFLIGHT_COMMIT, _kinds(claim.records))
             self._skip.update(claim.held_records)
             for reason, count in claim.held.items():
@@ -417,7 +421,8 @@ class Pusher:
                 self._queue.extend(claim.records)
                 self._has_work.set()
                 self.hub.emit("push", self.report.pushed, total)
-                while len(self._queue) > low_water and not self._stop:
+                while (len(self._queue) > low_water or (self._probing and (self._queue or self._busy))
+                       ) and not self._stop:
                     await self._wait_for_progress()
                 continue
             if claim.held_records:
@@ -568,6 +573,7 @@ class Pusher:
                           (crashpoints.kind_of(op.entity_type.value, op.kind.value),))
         self._commit.applied(op.op_id, record, etag)
         self.report.pushed += 1
+        self._probing = False
 
     async def _create(self, claim: ClaimedOp, server_id: str | None,
                       etag: str | None) -> tuple[bool, str | None, str | None]:
