@@ -3,8 +3,8 @@
 The files live in the package (`synq_desktop/resources/icons/`, shipped as package data; a PyInstaller
 build keeps the package layout under `sys._MEIPASS`), so one lookup serves a source checkout, an
 installed wheel and a frozen build. Each icon is rendered once per size into a QIcon (normal and
-disabled tint), at sizes up to 64 px: a 16 px toolbar icon at QT_SCALE_FACTOR=2 picks the 32 px
-rendering and stays sharp. Disabled icons are drawn faded. Icons are built after the palette is chosen (dark or light), so the ink
+faded for disabled) at the sizes the UI asks for, 1x and 2x: a 16 px icon at QT_SCALE_FACTOR=2 is the
+32 px rendering and stays sharp. Icons are built after the palette is chosen (dark or light), so the ink
 matches it; accent colours in the files (green, orange, red) read on both.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ NAMES = (
     "app", "sync", "new-product", "new-variant", "delete", "undo", "redo", "conflicts", "operations",
     "find", "online", "offline", "keyboard", "quit",
 )
-RENDER_SIZES = (16, 20, 24, 32, 40, 48, 64)
+RENDER_SIZES = (16, 24, 32, 48)  # 16 and 24 px (menus, buttons; the toolbar) at 1x and 2x
 
 
 def icon_dir() -> Path:
@@ -46,10 +46,12 @@ def _ink(group: QPalette.ColorGroup) -> QColor:
     return QGuiApplication.palette().color(group, QPalette.ColorRole.WindowText)
 
 
-def render(name: str, size: int, ink: QColor) -> QPixmap:
-    """The icon drawn at `size` px with `currentColor` = `ink` (a transparent pixmap)."""
+def _renderer(name: str, ink: QColor) -> QSvgRenderer:
     svg = icon_path(name).read_text(encoding="utf-8").replace("currentColor", ink.name())
-    renderer = QSvgRenderer(QByteArray(svg.encode()))
+    return QSvgRenderer(QByteArray(svg.encode()))
+
+
+def _draw(renderer: QSvgRenderer, size: int) -> QPixmap:
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     if renderer.isValid():
@@ -58,6 +60,11 @@ def render(name: str, size: int, ink: QColor) -> QPixmap:
         renderer.render(painter, QRectF(0, 0, size, size))
         painter.end()
     return pixmap
+
+
+def render(name: str, size: int, ink: QColor) -> QPixmap:
+    """The icon drawn at `size` px with `currentColor` = `ink` (a transparent pixmap)."""
+    return _draw(_renderer(name, ink), size)
 
 
 def _faded(pixmap: QPixmap) -> QPixmap:
@@ -73,14 +80,17 @@ def _faded(pixmap: QPixmap) -> QPixmap:
 
 
 @cache
-def _icon(name: str, normal: str, disabled: str) -> QIcon:
+def _icon(name: str, ink: str) -> QIcon:
+    # One parse per icon, a few sizes: building the whole set costs about 20 ms at start-up.
+    renderer = _renderer(name, QColor(ink))
     icon = QIcon()
     for size in RENDER_SIZES:
-        icon.addPixmap(render(name, size, QColor(normal)), QIcon.Mode.Normal)
-        icon.addPixmap(_faded(render(name, size, QColor(disabled))), QIcon.Mode.Disabled)
+        pixmap = _draw(renderer, size)
+        icon.addPixmap(pixmap, QIcon.Mode.Normal)
+        icon.addPixmap(_faded(pixmap), QIcon.Mode.Disabled)
     return icon
 
 
 def icon(name: str) -> QIcon:
     """The named icon in the current palette's ink (cached per palette)."""
-    return _icon(name, _ink(QPalette.ColorGroup.Active).name(), _ink(QPalette.ColorGroup.Disabled).name())
+    return _icon(name, _ink(QPalette.ColorGroup.Active).name())

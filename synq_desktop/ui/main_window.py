@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(self.shortcuts_action)
         self.toolbar = self.addToolBar("Main")
         self.toolbar.setObjectName("mainToolbar")
-        self.toolbar.setIconSize(QSize(20, 20))
+        self.toolbar.setIconSize(QSize(24, 24))  # a size the icons are drawn at (icons.RENDER_SIZES)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.toolbar.setMovable(False)
         self.toolbar.hide()  # shown with the editor's actions

@@ -82,8 +82,7 @@ class SyncStatusBar(QWidget):
 
     def _render(self) -> None:
         s, o = self.status, self.summary
-        side = self.fontMetrics().height()
-        self.online_icon.setPixmap(icon("online" if s.online else "offline").pixmap(QSize(side, side)))
+        self.online_icon.setPixmap(icon("online" if s.online else "offline").pixmap(QSize(16, 16)))
         self.online.setText("online" if s.online else "offline")
         self.online.setToolTip(s.message)
         self.online_icon.setToolTip(s.message)
