@@ -341,6 +341,13 @@ class ProductTableModel(QAbstractTableModel):
     def row_of(self, product_id: str) -> int:
         return self._row_of.get(product_id, -1)
 
+    def _rows_of(self, ids: Iterable[str]) -> dict[str, int]:
+        """Rows of some ids: from the row index when built, else by one C scan (an edit's refetch
+        does not build a 100k-entry dict on the GUI thread)."""
+        if self._row_index is not None:
+            return {rid: self._row_index[rid] for rid in ids if rid in self._row_index}
+        return _rows_in(self._ids, list(ids))
+
     def row_data(self, row: int) -> ProductRow | None:
         if not 0 <= row < len(self._ids):
             return None
@@ -372,14 +379,15 @@ class ProductTableModel(QAbstractTableModel):
 
     def _store_rows(self, rows: dict[str, ProductRow], asked: Iterable[str]) -> None:
         self._cache.update(rows)
-        touched = sorted(self._row_of[rid] for rid in asked if rid in self._row_of)
+        touched = sorted(self._rows_of(asked).values())
         if touched:
             self.dataChanged.emit(self.index(touched[0], 0), self.index(touched[-1], len(COLUMNS) - 1))
         self.rows_loaded.emit()
 
     def refetch(self, ids: Sequence[str]) -> None:
         """Fetch these rows again (after a write: the working copy derives some of their columns)."""
-        wanted = [rid for rid in dict.fromkeys(ids) if rid in self._row_of]
+        shown = self._rows_of(ids)
+        wanted = [rid for rid in dict.fromkeys(ids) if rid in shown]
         if wanted:
             asyncio.ensure_future(self._refetch(wanted, self._generation))
 
@@ -544,7 +552,7 @@ class ProductTableModel(QAbstractTableModel):
                 self._cache[rid] = new_row
             else:
                 self._stale[rid] = new_row
-        rows = sorted(self._row_of[rid] for rid in by_id if rid in self._row_of)
+        rows = sorted(self._rows_of(by_id).values())
         if rows:
             self.dataChanged.emit(self.index(rows[0], 0), self.index(rows[-1], len(COLUMNS) - 1))
         batch = list(changes)
