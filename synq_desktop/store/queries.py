@@ -158,9 +158,10 @@ def _text_matches(connection: Connection, text: str) -> Marks | None:
     return found if found is not None else bytes(size)
 
 
-# The marks of the last two single words, for this version of the file (100 KB each at 100k products).
+# The marks of the last few single words, for this version of the file (100 KB each at 100k products:
+# enough for every word of a typed query, so its whole list after the head reads no FTS again).
 _WORD_MEMO = "synq_desktop.word_matches"
-WORDS_KEPT = 2
+WORDS_KEPT = 8
 
 
 def _word_memo(connection: Connection) -> dict[str, Marks]:
