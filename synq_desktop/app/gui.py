@@ -300,7 +300,7 @@ class DesktopSession:
         if status.auth_expired:
             self.window.banner.show_message(
                 "Your sign-in has expired. Your changes are kept and wait until you sign in again.",
-                "Sign in again…")
+                "Si&gn in again…")
         else:
             self.window.banner.hide()
 

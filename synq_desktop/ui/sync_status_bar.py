@@ -92,10 +92,13 @@ class SyncStatusBar(QWidget):
         self.pending.setText(f"{o.pending} pending" + (f", {o.rejected} rejected" if o.rejected else "")
                              + (f", {o.uncertain} uncertain" if o.uncertain else ""))
         self.pending.setToolTip(f"{waiting} changes wait to reach the server"
-                                + ("; click to see the ones that need you" if o.rejected or o.uncertain else ""))
+                                + ("; click to see the ones that need you (Ctrl+Shift+O)"
+                                   if o.rejected or o.uncertain else ""))
         self.pending.setEnabled(bool(o.rejected or o.uncertain))
         self.conflicts.setText(f"{o.conflicts} conflict{'s' if o.conflicts != 1 else ''}")
         self.conflicts.setEnabled(o.conflicts > 0)
+        self.conflicts.setToolTip("Resolve them: keep mine, take theirs, or type a new value (Ctrl+Shift+C)"
+                                  if o.conflicts else "No conflicts")
         self.last_sync.setText(f"last sync {s.last_sync.replace('T', ' ')[:16]}" if s.last_sync else "never synced")
         self.sync_button.setText("Syncing…" if s.syncing else "Sync")
         self.sync_button.setEnabled(not s.syncing)
