@@ -82,9 +82,8 @@ def restore(connection: Connection) -> bool:
             raw.execute(sql)
     # Rows written while set aside were not checked (a product's variant count, a SKU's duplicates are only
     # known now): every product and variant is, once, in chunks.
-    for entity_type, table in ((EntityType.VARIANT, "variants"), (EntityType.PRODUCT, "products")):
-        findings.refresh(connection, entity_type, [local_id for (local_id,) in raw.execute(
-            f"SELECT local_id FROM {table}")])
+    for entity_type in (EntityType.VARIANT, EntityType.PRODUCT):
+        findings.check_unchecked(connection, entity_type)
     sync_meta.set_meta(connection, DEFERRED_KEY, None)
     return True
 

@@ -6,6 +6,8 @@ without slowing either down. Findings warn; they never block saving.
 """
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +18,7 @@ from synq_desktop.store import schema
 from synq_desktop.store.states import EntityType
 
 CHUNK = 500
+_dumps = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)  # as store.engine writes JSON
 CHECKED = (EntityType.PRODUCT, EntityType.VARIANT, EntityType.MEDIA, EntityType.CATEGORY, EntityType.ATTRIBUTE)
 _LEVEL = {rules.Severity.WARNING: 1, rules.Severity.ERROR: 2}
 
@@ -58,6 +61,35 @@ def recheck_no_variants(connection: Connection, product_ids: Iterable[str]) -> N
             p.c.local_id.in_(ids[start:start + CHUNK]),
             p.c.issues.cast(String).like(f"%{rules.IssueType.NO_VARIANTS.value}%"))).scalars())
         refresh(connection, EntityType.PRODUCT, flagged)
+
+
+def check_unchecked(connection: Connection, entity_type: EntityType | str, chunk: int = 2000) -> int:
+    """Check every row of a table written without its findings (a first pull checks them once at its end,
+    when variant counts and duplicate SKUs are known): the rows are read in rowid order a chunk at a time,
+    and only rows with something to say are written (the others keep the level 0 they were inserted with).
+    Returns how many rows have findings."""
+    et = EntityType(entity_type)
+    if et not in CHECKED:
+        return 0
+    table = _TABLES[et]
+    raw = connection.connection.driver_connection
+    columns = ", ".join(_COLUMNS[et])
+    flagged = 0
+    after = 0
+    while True:
+        cursor = raw.execute(f"SELECT rowid, {columns} FROM {table.name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                             (after, chunk))
+        names = [d[0] for d in cursor.description][1:]
+        batch = cursor.fetchall()
+        if not batch:
+            return flagged
+        after = batch[-1][0]
+        rows = [dict(zip(names, row[1:], strict=True)) for row in batch]
+        found = [(level, _dumps(issues), local_id)
+                 for local_id, (level, issues) in _CHECKERS[et](connection, rows, True).items() if level]
+        if found:
+            raw.executemany(f"UPDATE {table.name} SET issue_level = ?, issues = ? WHERE local_id = ?", found)
+            flagged += len(found)
 
 
 def refresh_batch(connection: Connection, entity_type: EntityType | str, after_rowid: int = 0,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -111,7 +112,7 @@ def _plan(entity_type: EntityType) -> _Plan:
     if "issue_level" in spec.table.c:
         columns += ("issue_level", "issues")
     json_columns = frozenset(c.name for c in spec.table.c if isinstance(c.type, JSON)) - {"base"}
-    sql = f"INSERT INTO {spec.table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    sql = f"INSERT INTO {spec.table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     return _Plan(fields, tuple((n, SPECS[t].table.name) for n, t in spec.refs.items()),
                  tuple((n, SPECS[t].table.name) for n, t in spec.list_refs.items()), server_fields,
                  json_columns, columns, sql)
@@ -187,7 +188,7 @@ def write_rows(raw: sqlite3.Connection, entity_type: EntityType, rows: list[dict
             level, issues = evaluated.get(row["local_id"], (0, None))
             row["issue_level"] = level
             row["issues"] = None if issues is None else _dumps(issues)
-    raw.executemany(plan.sql, rows)
+    raw.executemany(plan.sql, map(operator.itemgetter(*plan.columns), rows))
 
 
 def insert_fresh(connection: Connection, spec: EntitySpec, records: Sequence[Mapping[str, Any]],
