@@ -188,6 +188,12 @@ _TITLES = "synq_desktop.product_titles"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+def _ascii_folded(text: str) -> str:
+    """`text` with A-Z folded to a-z and nothing else changed. For an ASCII string that is `lower()`,
+    a thirteenth of the cost of `translate` (100k titles: ~8 ms instead of ~100 ms)."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
 def _titles(connection: Connection, abandon: Callable[[], bool] | None = None) -> tuple[array[int], list[str]]:
     """(rowids, ASCII-folded titles) of the live products with a title, for this version of the file."""
     raw = _raw(connection)
@@ -197,7 +203,7 @@ def _titles(connection: Connection, abandon: Callable[[], bool] | None = None) -
         return cached[1], cached[2]
     rowids, titles = _rowids_and(
         raw.execute("SELECT rowid, title FROM products WHERE deleted = 0 AND title IS NOT NULL"), abandon)
-    titles = [t.translate(_ASCII_LOWER) for t in titles]
+    titles = [_ascii_folded(t) for t in titles]
     if _file_version(raw) == version:
         connection.info[_TITLES] = (version, rowids, titles)
     return rowids, titles
@@ -291,22 +297,12 @@ def _product_skus(connection: Connection, *, build: bool,
         return cached[1]
     if not build:
         return None
-    product_rowid = dict(raw.execute("SELECT local_id, rowid FROM products WHERE deleted = 0"))
-    get = product_rowid.get
-    by_product: dict[int, list[str]] = {}
-    ascii_only = True
-    cursor = raw.execute("SELECT product_id, sku FROM variants WHERE deleted = 0 AND sku IS NOT NULL")
-    for product_id, sku in _rows(cursor, abandon):
-        if not isinstance(sku, str) or not sku.isascii():
-            ascii_only = False
-            cursor.close()
-            break
-        rowid = get(product_id)
-        if rowid is not None:
-            by_product.setdefault(rowid, []).append(sku)
-    items = None
-    if ascii_only:
-        items = (array("q", by_product), ["\n".join(found).translate(_ASCII_LOWER) for found in by_product.values()])
+    # SQLite groups the SKUs per product (through the variants' product index): half the CPU of
+    # grouping 400k rows in Python, and the GIL is let go between rows.
+    rowids, texts = _rowids_and(raw.execute(
+        "SELECT p.rowid, group_concat(v.sku, char(10)) FROM products p JOIN variants v ON v.product_id = p.local_id "
+        "WHERE p.deleted = 0 AND v.deleted = 0 AND v.sku IS NOT NULL GROUP BY p.rowid"), abandon)
+    items = (rowids, [text.lower() for text in texts]) if all(map(str.isascii, texts)) else None
     if _file_version(raw) == version:
         connection.info[_SKU_TEXT] = (version, items)
     return items
