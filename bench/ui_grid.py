@@ -126,15 +126,23 @@ async def poll(predicate, timeout: float = 30.0) -> None:
 
 
 async def on_screen(editor, paints: PaintCounter, before_ids: int) -> None:
-    """Wait until a new id list is in, its first visible page fetched, and the viewport painted."""
+    """Wait until a new id list is in, its first visible page fetched, and the viewport painted after
+    that moment (the paints are counted when the model's signal says the rows are in, so a paint Qt
+    already made is not waited for twice)."""
     products = editor.products
-    model_signals = (products.ids_changed, products.rows_loaded)
-    await until(lambda: products.generation_installed > before_ids, model_signals)
-    rows = min(products.rowCount(), 40)
-    await until(lambda: rows == 0 or products.all_loaded(0, rows - 1), model_signals)
-    painted = paints.count
-    editor.grid.viewport().update()
-    await until(lambda: paints.count > painted, paints=paints)
+    ready_at: list[int] = []
+
+    def ready() -> bool:
+        if not ready_at:
+            rows = min(products.rowCount(), 40)
+            if products.generation_installed <= before_ids or not (rows == 0 or products.all_loaded(0, rows - 1)):
+                return False
+            ready_at.append(paints.count)
+        return True
+
+    await until(ready, (products.ids_changed, products.rows_loaded))
+    editor.grid.viewport().update()  # merges with a paint already asked for
+    await until(lambda: paints.count > ready_at[0], paints=paints)
 
 
 async def settled(editor) -> None:
