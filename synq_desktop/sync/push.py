@@ -230,11 +230,13 @@ class GroupCommit:
     their own: a failed commit is kept in `failure` for the pusher to raise, and `flush()` waits for
     every queued answer."""
 
-    def __init__(self, working_copy: WorkingCopy) -> None:
+    def __init__(self, working_copy: WorkingCopy, on_commit: Callable[[], None] | None = None) -> None:
         self._wc = working_copy
         self._queue: list[tuple[Callable[[Connection], Any] | Applied, asyncio.Future[Any] | None]] = []
         self._task: asyncio.Task[None] | None = None
+        self._on_commit = on_commit
         self.failure: BaseException | None = None
+        self.commits = 0  # groups written so far
 
     async def run(self, fn: Callable[[Connection], Any]) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -276,6 +278,10 @@ class GroupCommit:
                     elif not future.done():
                         future.set_exception(exc)
                 continue
+            finally:
+                self.commits += 1
+                if self._on_commit is not None:
+                    self._on_commit()
             for (_, future), (ok, value) in zip(batch, results, strict=True):
                 if future is None:
                     if not ok:
@@ -348,7 +354,8 @@ class Pusher:
         self.after_uncertain = after_uncertain
         self.report = PushReport()
         self._skip: set[tuple[str, str]] = set()
-        self._commit = GroupCommit(working_copy)
+        self._progress = asyncio.Event()  # set by the workers (a record taken or finished) and by commits
+        self._commit = GroupCommit(working_copy, on_commit=self._progress.set)
         self._stop = False
         self._stop_reason = WAITING_FOR_EARLIER
         self._error: BaseException | None = None
@@ -356,7 +363,6 @@ class Pusher:
         self._feeding = True
         self._busy = 0  # workers sending a record right now
         self._has_work = asyncio.Event()  # set by the feeder: records queued (or the feed ended)
-        self._progress = asyncio.Event()  # set by the workers: a record taken or finished
         # Testing a read-only role guessed from a 403: one record at a time until a change goes through
         # (then the rest at full speed) or is refused again (then nothing more is sent).
         self._probing = probe_role
@@ -428,8 +434,12 @@ class Pusher:
             if claim.held_records:
                 continue
             if self._queue or self._busy:
-                # The last records are being sent: their answers may make more ready (a create its variants).
-                await self._wait_for_progress()
+                # Everything ready is claimed. Only a commit can make more ready (an applied create frees its
+                # variants, a released operation is due again): claim again after the next one, or once the
+                # last records are done.
+                commits = self._commit.commits
+                while (self._queue or self._busy) and self._commit.commits == commits and not self._stop:
+                    await self._wait_for_progress()
                 continue
             if not self._commit.idle:
                 await self._commit.flush()
