@@ -225,21 +225,22 @@ MANY_VARIANTS = 20_000
 _VARIANT_MAP = "synq_desktop.variant_products"
 
 
-def _products_by_variant_text(connection: Connection, term: str) -> set[int]:
-    """Rowids of the live products with a live variant whose SKU contains `term` or whose barcode is it."""
+def _products_by_variant_text(connection: Connection, term: str) -> Iterable[int]:
+    """Rowids of the live products with a live variant whose SKU contains `term` or whose barcode is it
+    (a product may come more than once: the caller marks them)."""
     raw = _raw(connection)
     skus = _product_skus(connection, build=False) if term.isascii() else None
     if skus is not None and _sku_matches_at_least(raw, term, BROAD_SKU):
         # A broad fragment ("BLU" in every colour SKU): a scan of the SKUs kept in memory costs a
         # sixth of reading its 100k trigram matches and mapping each variant to its product.
         rowids, texts = skus
-        found = set(compress(rowids, map(str.__contains__, texts, repeat(term.translate(_ASCII_LOWER)))))
+        found = compress(rowids, map(str.__contains__, texts, repeat(term.translate(_ASCII_LOWER))))
         barcodes = json.dumps([r for (r,) in raw.execute("SELECT rowid FROM variants WHERE barcode = ?", (term,))])
-        if barcodes != "[]":
-            found |= _rowid_set(raw, "SELECT p.rowid FROM variants v JOIN products p ON p.local_id = v.product_id "
-                                     "WHERE v.rowid IN (SELECT value FROM json_each(?)) AND v.deleted = 0 "
-                                     "AND p.deleted = 0", barcodes)
-        return found
+        if barcodes == "[]":
+            return found
+        return chain(found, _rowid_set(
+            raw, "SELECT p.rowid FROM variants v JOIN products p ON p.local_id = v.product_id "
+                 "WHERE v.rowid IN (SELECT value FROM json_each(?)) AND v.deleted = 0 AND p.deleted = 0", barcodes))
     # Two lists, not a UNION: deduplicating 100k SKU matches in a temporary b-tree costs more than a set.
     variant_rowids = [r[0] for r in raw.execute("SELECT rowid FROM variants_fts WHERE variants_fts MATCH ?",
                                                 (_quote(term),))]
