@@ -418,6 +418,8 @@ class ProductTableModel(QAbstractTableModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> object:
         if role not in _ROLES_ANSWERED or not index.isValid():
             return None  # the delegate asks ~8 roles per painted cell; half of them are never set here
+        if role == FONT and index.column() != TITLE_COLUMN:
+            return None  # only an untitled product's title has a font of its own
         row_no = index.row()
         rid = self._ids[row_no]
         row = self._cache.get(rid)
