@@ -6,7 +6,8 @@ rows stay until it arrives); selecting products shows their variants. All edits 
 (Ctrl+Z / Ctrl+Shift+Z). Deleting asks first, through a dialog opened with `open()` and awaited.
 
 Keyboard: Ctrl+F search, Ctrl+N new product (a draft row), Ctrl+Shift+N new product with the form,
-Ctrl+Alt+N new variant, Ctrl+S sync, Ctrl+Shift+C the conflict resolver, Ctrl+Shift+O the changes that
+Ctrl+Alt+N new variant, Ctrl+Shift+G new category (inside the selected one), Ctrl+Shift+L new top-level
+category, F2 in the tree renames and Delete there deletes a category (asks first), Ctrl+S sync, Ctrl+Shift+C the conflict resolver, Ctrl+Shift+O the changes that
 need the user (rejected, uncertain); Tab moves search → tree → products → variants; inside a grid,
 arrows move, typing edits, Tab while editing moves to the next cell. `menus()` lists every command for
 the window's menu bar (with its shortcut), so each is also reachable by Alt and the menu mnemonics.
@@ -20,7 +21,16 @@ import asyncio
 import dataclasses
 import logging
 
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, Signal, SignalInstance
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelection,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +53,7 @@ from PySide6.QtWidgets import (
 from synq_desktop.ui.brand_form import BrandFormDialog
 from synq_desktop.ui.brand_list_model import BrandListModel
 from synq_desktop.ui.catalog_source import CatalogSource, FieldChange, ProductQuery, SavedViewRow
+from synq_desktop.ui.category_form import NewCategoryDialog
 from synq_desktop.ui.category_tree_model import CategoryTreeModel
 from synq_desktop.ui.cell_editor_delegate import ValidatingDelegate
 from synq_desktop.ui.conflict_dialog import ConflictResolverDialog
@@ -74,6 +85,10 @@ MAX_VARIANT_PRODUCTS = 50  # variants of at most this many selected products are
 VIEWER_REASON = ("Read-only: you are signed in with the VIEWER role, and the server takes no edits from it. "
                  "You can browse, search and copy; changes queued before are kept in the outbox.")
 GRID_EDIT_ACTIONS = ("Paste", "Fill down", "Delete rows")  # EditGridView's actions that change the copy
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 class DeleteProductsCommand(QUndoCommand):
@@ -148,6 +163,7 @@ class CatalogEditor(QWidget):
         self.tree.header().setStretchLastSection(False)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
         self.grid = EditGridView(self)
         self.grid.setObjectName("productGrid")
@@ -242,6 +258,7 @@ class CatalogEditor(QWidget):
         self._focus_order()
         self._wire()
         self._show_brand_limits()
+        self._show_category_actions()
         self._was_syncing = False
         self.syncs_seen = 0
         self.closing = False
@@ -287,9 +304,10 @@ class CatalogEditor(QWidget):
         self.edit_brand_action = QAction("Edi&t the current brand…", self)
         self.edit_brand_action.triggered.connect(
             lambda: self._spawn(self.edit_brand(self.brand_list.currentIndex().row())))
+        self._category_actions()
         for action in (self.undo_action, self.redo_action, self.find_action, self.new_action, self.form_action,
                        self.replace_action, self.sync_action, self.new_variant_action, self.conflicts_action,
-                       self.operations_action):
+                       self.operations_action, self.new_category_action, self.new_top_category_action):
             action.setShortcutContext(context)
             self.addAction(action)
         # The grids' own keys (Ctrl+C, Ctrl+V, Ctrl+D, Delete) act on the focused grid; these menu twins
@@ -309,12 +327,45 @@ class CatalogEditor(QWidget):
                              (self.operations_action, "operations"), (self.delete_action, "delete")):
             action.setIcon(icon(name))
 
+    def _category_actions(self) -> None:
+        """Create, rename and delete categories: from the Catalog menu and the tree's context menu. F2 and
+        Delete act in the tree only (the grids own Delete); the menu twins show those keys after a tab."""
+        self.new_category_action = QAction("New cate&gory…", self, shortcut=QKeySequence("Ctrl+Shift+G"))
+        self.new_category_action.triggered.connect(lambda: self._spawn(self.new_category(top_level=False)))
+        self.new_top_category_action = QAction("New top-&level category…", self,
+                                               shortcut=QKeySequence("Ctrl+Shift+L"))
+        self.new_top_category_action.setToolTip("Create a category at the top of the tree (Ctrl+Shift+L)")
+        self.new_top_category_action.triggered.connect(lambda: self._spawn(self.new_category(top_level=True)))
+        self.rename_category_action = QAction("Rena&me category\tF2", self)
+        self.rename_category_action.triggered.connect(self.rename_current_category)
+        self.delete_category_action = QAction("Delete categor&y…\tDel", self)
+        self.delete_category_action.triggered.connect(lambda: self._spawn(self.delete_category()))
+        # Delete in the tree (the grids bind Delete to their rows; a widget shortcut keeps them apart).
+        self.tree_delete_action = QAction("Delete category", self.tree, shortcut=QKeySequence.StandardKey.Delete)
+        self.tree_delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.tree_delete_action.triggered.connect(lambda: self._spawn(self.delete_category()))
+        self.tree.addAction(self.tree_delete_action)
+        self.new_category_action.setIcon(icon("new-product"))
+        self.delete_category_action.setIcon(icon("delete"))
+        self.tree_menu = QMenu(self.tree)
+        self.tree_menu.setObjectName("categoryTreeMenu")
+        self.tree_menu.setToolTipsVisible(True)  # a disabled item says why (a docs-only server)
+        for action in (self.new_category_action, self.new_top_category_action, None, self.rename_category_action,
+                       self.delete_category_action):
+            if action is None:
+                self.tree_menu.addSeparator()
+            else:
+                self.tree_menu.addAction(action)
+        self.tree.customContextMenuRequested.connect(self._tree_context_menu)
+
     def menus(self) -> list[tuple[str, list[QAction | None]]]:
         """The editor's commands for the window's menu bar: (menu title, actions; None is a separator)."""
         return [
             ("&Edit", [self.undo_action, self.redo_action, None, self.copy_action, self.paste_action,
                        self.fill_down_action, self.delete_action, None, self.find_action, self.replace_action]),
-            ("C&atalog", [self.new_action, self.form_action, self.new_variant_action, None, self.new_brand_action,
+            ("C&atalog", [self.new_action, self.form_action, self.new_variant_action, None,
+                          self.new_category_action, self.new_top_category_action, self.rename_category_action,
+                          self.delete_category_action, None, self.new_brand_action,
                           self.edit_brand_action, None, self.save_view_action, self.columns_menu.menuAction()]),
             ("&Sync", [self.sync_action, None, self.conflicts_action, self.operations_action]),
         ]
@@ -425,6 +476,7 @@ class CatalogEditor(QWidget):
         if not current.isValid():
             return  # the tree is being rebuilt; _tree_loaded restores the selection
         self._current_category = self.categories.category_id(current)
+        self._show_category_actions()
         self._query_changed()
 
     def current_query(self) -> ProductQuery:
@@ -495,6 +547,7 @@ class CatalogEditor(QWidget):
         for action in (self.paste_action, self.fill_down_action, self.delete_action):
             action.setEnabled(not read_only)
         self._show_brand_limits()
+        self._show_category_actions()
 
     def apply_server_limits(self, limits: ServerLimits) -> None:
         """Disable up front what this server cannot take (docs-only: brand and category edits, variant
@@ -512,6 +565,7 @@ class CatalogEditor(QWidget):
         self.variants.update_blocked = limits.variant_update
         self.variants.endResetModel()
         self._show_brand_limits()
+        self._show_category_actions()
         locked_fields = {"status": limits.product_status, "template_id": limits.product_template}
         locks = {i: locked_fields[c.field] for i, c in enumerate(PRODUCT_COLUMNS) if locked_fields.get(c.field or "")}
         self.grid.cell_lock = (lambda _row, column: locks.get(column)) if locks else None
@@ -528,6 +582,144 @@ class CatalogEditor(QWidget):
         self.new_brand_action.setEnabled(not self.brands.read_only)
         self.brand_limit_note.setText(reason or "")
         self.brand_limit_note.setVisible(bool(reason) and not self.brands.read_only)
+
+    def _show_category_actions(self) -> None:
+        """Creating a category is a documented POST: on unless read-only. Rename and delete need a
+        category selected and a server with the taxonomy edits; a disabled item says why."""
+        read_only = self.categories.read_only
+        node = self.categories.node(self._current_category) if self._current_category else None
+        self.new_category_action.setEnabled(not read_only)
+        self.new_top_category_action.setEnabled(not read_only)
+        self.new_category_action.setToolTip(
+            f"Create a category inside “{node.name}” (Ctrl+Shift+G)" if node else
+            "Create a top-level category (Ctrl+Shift+G); select a category to create one inside it")
+        for action, verb, usual in (
+                (self.rename_category_action, "rename", "Rename the selected category (F2 in the tree)"),
+                (self.delete_category_action, "delete", "Delete the selected category (Delete in the tree)")):
+            reason = (self.read_only_note.text() if read_only else self.limits.category_edit
+                      or (None if node else f"Select a category to {verb} it."))
+            action.setEnabled(reason is None)
+            action.setToolTip(reason or usual)
+
+    def _tree_context_menu(self, pos: QPoint) -> None:
+        """Right-click (or the menu key) on the tree: the category commands for the item under the pointer."""
+        index = self.tree.indexAt(pos)
+        if index.isValid():
+            self.tree.setCurrentIndex(index.siblingAtColumn(0))
+        self.tree_menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    def rename_current_category(self) -> bool:
+        """Catalog › Rename category: the tree's in-place editor on the selected category (as F2)."""
+        index = self.categories.index_of(self._current_category) if self._current_category else QModelIndex()
+        if not index.isValid():
+            self.message.emit("Select a category to rename it.")
+            return False
+        if self.categories.read_only or self.limits.category_edit:
+            self.message.emit(self.read_only_note.text() if self.categories.read_only else
+                              str(self.limits.category_edit))
+            return False
+        self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.tree.setCurrentIndex(index)
+        self.tree.edit(index)
+        return True
+
+    async def new_category(self, top_level: bool) -> str | None:
+        """Ask for a name and slug and create the category inside the selected one (at the top level when
+        `top_level` or when none is selected); the new category is then selected. Its id, or None."""
+        if self.categories.read_only:
+            self.message.emit(self.read_only_note.text())
+            return None
+        parent_id = None if top_level else self._current_category
+        path = self.categories.path(parent_id)
+        dialog = NewCategoryDialog(f"Inside {path}" if path else "The top level of the tree",
+                                   self.categories.slugs(), self)
+        if parent_id is None:
+            dialog.setWindowTitle("New top-level category")
+        accepted = await ask(dialog) == NewCategoryDialog.DialogCode.Accepted.value
+        name, slug = dialog.name(), dialog.slug()
+        dialog.deleteLater()
+        if not accepted:
+            return None
+        new_id = await self.categories.create_category(name, slug, parent_id)
+        if new_id is None:
+            return None
+        self.select_category(new_id)
+        self._spawn(self.sync_bar.refresh_counts())
+        self.message.emit(f"Created the category “{name}”; it is sent at the next sync.")
+        return new_id
+
+    def select_category(self, category_id: str) -> None:
+        index = self.categories.index_of(category_id)
+        if not index.isValid():
+            return
+        parent = index.parent()
+        while parent.isValid():
+            self.tree.expand(parent)
+            parent = parent.parent()
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def delete_category_question(self, category_id: str) -> str:
+        """What deleting the category does, in the words of the confirmation (API.md: no cascade)."""
+        categories = self.categories
+        node = categories.node(category_id)
+        assert node is not None
+        parts = [f"Delete the category “{node.name}”?"]
+        direct = node.product_count
+        if direct == 1:
+            parts.append(f"Its 1 product stays in the catalog and keeps “{node.name}” as its category: the "
+                         "server does not move or delete it. It shows under All products; give it a new "
+                         "category by dropping it on one.")
+        elif direct:
+            parts.append(f"Its {direct} products stay in the catalog and keep “{node.name}” as their category: "
+                         "the server does not move or delete them. They show under All products; give them "
+                         "a new category by dropping them on one.")
+        else:
+            parts.append("No product is directly in it.")
+        children = categories.children_of(category_id)
+        if children:
+            names = ", ".join(f"“{n.name}”" for c in children[:3] if (n := categories.node(c)) is not None)
+            more = f" and {len(children) - 3} more" if len(children) > 3 else ""
+            below = categories.total_products(category_id) - direct
+            one = len(children) == 1
+            holding = f", with the {_count(below, 'product')} in {'it' if one else 'them'}," if below else ""
+            parts.append(f"Its subcategory {names} stays{holding} and moves to the top level of the tree." if one
+                         else f"Its {len(children)} subcategories ({names}{more}) stay{holding} and move to "
+                         "the top level of the tree.")
+        parts.append("The deletion is sent to the server at the next sync; until then Ctrl+Z brings the "
+                     "category back.")
+        return "\n\n".join(parts)
+
+    async def delete_category(self, category_id: str | None = None) -> bool:
+        """Delete the category (the selected one when None) after a confirmation that says what becomes of
+        its products and subcategories; one undo step. False when cancelled, not allowed or refused."""
+        if self.categories.read_only:
+            self.message.emit(self.read_only_note.text())
+            return False
+        category_id = category_id or self._current_category
+        node = self.categories.node(category_id) if category_id else None
+        if category_id is None or node is None:
+            self.message.emit("Select a category to delete it (“All products” is not a category).")
+            return False
+        if self.limits.category_edit:
+            self.message.emit(self.limits.category_edit)
+            return False
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete category", self.delete_category_question(category_id),
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("confirmDeleteCategory")
+        delete_button = box.addButton("&Delete category", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        await ask(box)
+        confirmed = box.clickedButton() is delete_button
+        box.deleteLater()
+        if not confirmed:
+            return False
+        if not await self.categories.delete_category(category_id):
+            return False
+        self._spawn(self.sync_bar.refresh_counts())
+        self.message.emit(f"Deleted the category “{node.name}” (Ctrl+Z brings it back until the next sync).")
+        return True
 
     # -- validation for the inline editors -------------------------------------------------------
     def _product_problem(self, column: int, text: str) -> str | None:

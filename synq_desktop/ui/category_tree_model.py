@@ -1,4 +1,5 @@
-"""The category tree: the hierarchy from `parent_id`, product counts, rename, move and assign by drop.
+"""The category tree: the hierarchy from `parent_id`, product counts, create, rename, move, delete and
+assign by drop.
 
 One virtual root, "All products", holds the top-level categories: selecting it clears the filter,
 dropping a category on it makes the category top-level, dropping products on it clears their
@@ -6,8 +7,8 @@ category. A category whose parent is unknown here (deleted elsewhere) shows at t
 
 Nodes are addressed by small integer keys in the index's internalId (never Python object pointers,
 which PySide6 does not keep alive). Drag and drop runs through mimeData/dropMimeData, so it can be
-tested without a real drag (offscreen Qt cannot run one). Moves and renames are undoable commands;
-the write goes through the WriteQueue and the tree is reloaded from the working copy afterwards.
+tested without a real drag (offscreen Qt cannot run one). Moves, renames and deletes are undoable
+commands; the write goes through the WriteQueue and the tree is reloaded from the working copy afterwards.
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from synq_desktop.domain.slug import is_valid_slug
 from synq_desktop.ui.catalog_source import CatalogSource, CategoryNode
+from synq_desktop.ui.category_form import category_problem
 from synq_desktop.ui.item_roles import ALIGN, ALIGN_RIGHT, DISPLAY, EDIT, TOOLTIP
 from synq_desktop.ui.product_table_model import PRODUCT_IDS_MIME
 from synq_desktop.ui.write_queue import WriteQueue
@@ -346,29 +347,104 @@ class CategoryTreeModel(QAbstractItemModel):
         payload = dict(fields)
         self.writes.submit(lambda: self.source.update_category(category_id, payload), after=self.reload)
 
+    def slugs(self) -> dict[str, str]:
+        """slug -> name of each category here (a new category must not reuse one)."""
+        return {node.slug: node.name for node in self._nodes.values() if node.slug}
+
+    def path(self, category_id: str | None) -> str:
+        """"Home › Kitchen": the names from the top down to the category ("" for None)."""
+        names: list[str] = []
+        current, seen = category_id, set()
+        while current is not None and current in self._nodes and current not in seen:
+            seen.add(current)
+            names.append(self._nodes[current].name)
+            current = self._nodes[current].parent_id
+        return " › ".join(reversed(names))
+
+    def children_of(self, category_id: str) -> list[str]:
+        """The direct subcategories' ids, in the tree's order."""
+        key = self._key_of.get(category_id)
+        return [self._id_of[k] for k in self._children.get(key, ())] if key is not None else []
+
     async def create_category(self, name: str, slug: str, parent_id: str | None) -> str | None:
-        """Create a category (not undoable: delete it instead); None and a problem when refused."""
-        if not name.strip():
-            self.problem.emit("A category needs a name.")
+        """Create a category; its id, or None and a problem when refused. Not an undo step, like every
+        create here (products, brands, variants): delete it instead."""
+        if self.read_only:
             return None
-        if not is_valid_slug(slug):
-            self.problem.emit(f"{slug!r} is not a slug: lowercase letters and digits joined by single hyphens.")
-            return None
-        if any(n.slug == slug for n in self._nodes.values()):
-            self.problem.emit(f"The slug {slug!r} is taken.")
+        problem = category_problem(name, slug, self.slugs())
+        if problem:
+            self.problem.emit(problem)
             return None
         await self.writes.drain()
-        new_id = await self.source.create_category(name.strip(), slug, parent_id)
+        try:
+            new_id = await self.source.create_category(name.strip(), slug, parent_id)
+        except Exception as exc:  # noqa: BLE001 - a refused write is reported, nothing else changes
+            self.problem.emit(f"The category was not created: {exc}")
+            return None
         await self.reload()
         return new_id
 
-    async def delete_category(self, category_id: str) -> None:
+    async def delete_category(self, category_id: str) -> bool:
+        """Delete a category (one undo step); False and a problem when it is not allowed or refused.
+        Its products and subcategories stay: the server does not cascade (API.md)."""
+        if self.read_only:
+            return False
         if self.edit_blocked:
             self.problem.emit(self.edit_blocked)
-            return
+            return False
+        node = self._nodes.get(category_id)
+        if node is None:
+            return False
         await self.writes.drain()
-        await self.source.delete_category(category_id)
+        try:
+            await self.source.delete_category(category_id)
+        except Exception as exc:  # noqa: BLE001 - e.g. an unsent category other unsent changes need
+            self.problem.emit(f"“{node.name}” was not deleted: {exc}")
+            return False
+        # Pushed once done (redo is skipped the first time): a refused delete leaves no undo step behind.
+        self._push(DeleteCategoryCommand(self, node))
         await self.reload()
+        return True
+
+    def restore_deleted(self, node: CategoryNode) -> None:
+        """Undo of a delete: give up the unsent delete (the store brings the record back). A delete
+        already sent, or a category that never reached the server (its delete discarded it), cannot
+        come back this way: the user is told so."""
+        async def restore() -> None:
+            await self.source.revert_record("category", node.id)
+            await self.reload()
+            if node.id not in self._nodes:
+                self.problem.emit(
+                    f"“{node.name}” cannot be brought back by undo: its deletion was already sent to the "
+                    "server, or it had never been sent there. Create it again with Catalog › New category.")
+
+        self.writes.submit(restore)
+
+    def delete_again(self, node: CategoryNode) -> None:
+        """Redo of a delete whose undo brought the category back (else there is nothing to delete)."""
+        async def delete() -> None:
+            if node.id in self._nodes:
+                await self.source.delete_category(node.id)
+
+        self.writes.submit(delete, after=self.reload)
+
+
+class DeleteCategoryCommand(QUndoCommand):
+    """A category deleted; undo brings it back while its delete is unsent (redo deletes it again)."""
+
+    def __init__(self, model: CategoryTreeModel, node: CategoryNode) -> None:
+        super().__init__(f"Delete category {node.name!r}")
+        self.model, self.node = model, node
+        self._skip_redo = True  # the delete was written before the command was pushed
+
+    def redo(self) -> None:
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        self.model.delete_again(self.node)
+
+    def undo(self) -> None:
+        self.model.restore_deleted(self.node)
 
 
 def _ids(data: QMimeData, mime: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Which edits the connected server cannot take, and why, decided once from its capabilities.
 
-A docs-only server (API.md, "Degrading") has no route to change a brand or a category after it is
-created, nor to update a variant, and it drops a product's `status` and `template_id` (EXT fields)
+A docs-only server (API.md, "Degrading") has no route to change or delete a brand or a category after
+it is created, nor to update a variant, and it drops a product's `status` and `template_id` (EXT fields)
 from what it is sent without a word: the edit would be overwritten by the server's answer. The sync engine would keep such an edit pending forever; the editor
 instead disables it up front and says why (a tooltip on the control, the reason in the status line when
 the user tries anyway). Creating stays possible: those POST routes are documented. Unknown capabilities
@@ -20,7 +20,7 @@ class ServerLimits:
     """For each kind of edit: None when the server takes it, else the reason shown to the user."""
 
     brand_edit: str | None = None  # rename, or the brand form on an existing brand
-    category_edit: str | None = None  # rename, move (drag a category onto another)
+    category_edit: str | None = None  # rename, move (drag a category onto another), delete
     variant_update: str | None = None  # any cell of a variant the server already has
     product_status: str | None = None  # a product's status (DRAFT, ARCHIVED), in the grid or the form
     product_template: str | None = None  # a product's template, in the grid or the form
@@ -51,7 +51,8 @@ def limits_of(capabilities: Capabilities | None) -> ServerLimits:
         brand_edit=None if taxonomy else (
             f"{server} cannot change a brand once it exists: brands can be added here, not renamed or edited."),
         category_edit=None if taxonomy else (
-            f"{server} cannot rename or move a category; products can still be assigned to categories."),
+            f"{server} cannot rename, move or delete a category: new categories can be added here, and "
+            "products assigned to categories."),
         variant_update=None if Ext.VARIANTS in capabilities.ext else (
             f"{server} cannot update a variant it already has: new variants can be added and edited until "
             "they are sent."),
