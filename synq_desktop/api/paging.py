@@ -8,6 +8,7 @@ back with exactly the cap's number of rows, so the caller can tell the user the 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,26 +162,34 @@ class Paginator[T]:
                 return
 
     async def _concurrent(self, start: int, total: int, first_ids: tuple[object, ...]) -> AsyncIterator[list[T]]:
-        gate = asyncio.Semaphore(self.concurrency)
+        """Pages from `start` to the server's count, `concurrency` requests at a time and yielded in order.
+        Requests run at most `concurrency` pages ahead of the page the caller has taken: reading never gets
+        far ahead of a slow consumer (a page asked for but not yet used is what a kill makes read twice), and
+        the loop never sets up hundreds of requests in one go."""
+        offsets = iter(range(start, total, self.page_size))
+        window: deque[asyncio.Future[tuple[list[Any], int | None]]] = deque()
 
-        async def fetch(offset: int) -> tuple[list[Any], int | None]:
-            async with gate:
-                return await self._fetch(offset, self.page_size)
+        def ask_next() -> None:
+            offset = next(offsets, None)
+            if offset is not None:
+                window.append(asyncio.ensure_future(self._fetch(offset, self.page_size)))
 
-        tasks = [asyncio.ensure_future(fetch(offset)) for offset in range(start, total, self.page_size)]
+        for _ in range(self.concurrency):
+            ask_next()
         try:
-            for task in tasks:
-                records, _ = await task
+            while window:
+                records, _ = await window.popleft()
                 if not self._accept(records, first_ids):
                     return
+                ask_next()
                 yield records
                 if len(records) < self.page_size:
                     return
         finally:
-            for task in tasks:
+            for task in window:
                 task.cancel()
             # Collect cancelled/failed siblings so none logs "exception was never retrieved".
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*window, return_exceptions=True)
 
     def _accept(self, records: list[Any], first_ids: tuple[object, ...]) -> bool:
         """False (and `truncated`) when the server is not really paging: a page that repeats page one."""

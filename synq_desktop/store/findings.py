@@ -63,6 +63,21 @@ def recheck_no_variants(connection: Connection, product_ids: Iterable[str]) -> N
         refresh(connection, EntityType.PRODUCT, flagged)
 
 
+def recheck_sku_twins(connection: Connection, rows: list[dict[str, Any]],
+                      evaluated: dict[str, tuple[int, Any]]) -> None:
+    """New variants found to share a SKU: the variants already stored with it are rechecked too, so both
+    sides of a duplicate say so (evaluate() flags only the new one)."""
+    duplicate = rules.IssueType.DUPLICATE_SKU.value
+    skus = {row["sku"] for row in rows if any(
+        issue["issue_type"] == duplicate for issue in (evaluated.get(row["local_id"], (0, None))[1] or ()))}
+    if not skus:
+        return
+    new = {row["local_id"] for row in rows}
+    v = schema.variants
+    twins = [i for i in connection.execute(select(v.c.local_id).where(v.c.sku.in_(skus))).scalars() if i not in new]
+    refresh(connection, EntityType.VARIANT, twins)
+
+
 def check_unchecked(connection: Connection, entity_type: EntityType | str, chunk: int = 2000) -> int:
     """Check every row of a table written without its findings (a first pull checks them once at its end,
     when variant counts and duplicate SKUs are known): the rows are read in rowid order a chunk at a time,

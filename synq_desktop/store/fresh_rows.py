@@ -210,5 +210,7 @@ def insert_fresh(connection: Connection, spec: EntitySpec, records: Sequence[Map
         return rows
     evaluated = findings.evaluate(connection, spec.type, rows) if check_findings else {}
     write_rows(raw, spec.type, rows, evaluated)
+    if spec.type == EntityType.VARIANT and evaluated:
+        findings.recheck_sku_twins(connection, rows, evaluated)
     report.inserted += len(rows)
     return rows

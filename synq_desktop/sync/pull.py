@@ -148,9 +148,11 @@ def _write_pages(connection: Connection, entity_type: EntityType,
 class PageWriter:
     """Writes pulled pages behind the reads: pages that arrive while one transaction commits go together in
     the next (the fsync of `synchronous=FULL` is paid per group, not per page), at most `max_queued` pages
-    wait in memory. The watermark goes with each transaction, so a kill loses only pages not yet committed:
-    at concurrency 1 (`max_queued` 1) the reader waits for each commit, so at most one page is read again;
-    at concurrency c, up to 2c pages read ahead may be read again."""
+    wait in memory. The watermark goes with each transaction (pages come in order, so what is committed is
+    always a prefix of the list), and a kill loses only pages not yet committed: at concurrency 1
+    (`max_queued` 1) the reader waits for each commit, so at most one page is read again; at concurrency c
+    (`max_queued` c, and the Paginator asks at most c pages ahead of the one taken) the pages asked for but not
+    yet committed are read again, at most 2c, in practice the few in flight when the kill came."""
 
     def __init__(self, wc: WorkingCopy, spec: ListSpec, watermark: bool, scanning: bool,
                  on_commit: Callable[[], None], max_queued: int = 16, derived_deferred: bool = False) -> None:
@@ -321,7 +323,7 @@ class Puller:
         self.hub.emit(phase, 0, None)
         writer = PageWriter(self.wc, spec, False, scanning_in_pull,
                             lambda: self.hub.emit(phase, read, paginator.total),
-                            max_queued=1 if self.concurrency == 1 else 2 * self.concurrency,
+                            max_queued=self.concurrency,
                             derived_deferred=self.derived_deferred)
         try:
             async for page in paginator.pages():
