@@ -635,13 +635,15 @@ class Pusher:
 
     async def _delete(self, record: ClaimedRecord, claim: ClaimedOp, server_id: str | None,
                       etag: str | None) -> tuple[bool, str | None, str | None]:
-        """A delete never removes a change it did not see: with an ETag the server refuses it (412) when the
-        record changed since our base; without one the record is fetched and compared first. Either way a
-        real change becomes a conflict for a person (delete anyway, or keep the server's version)."""
+        """A delete does not remove a change it did not see: where the server has ETags it refuses one whose
+        record changed since our base (412); where it has none the record is fetched and compared first.
+        Either way a real change becomes a conflict for a person (delete anyway, or keep the server's
+        version). A record whose ETag this copy never got (pulled from a list) is deleted without one, as
+        before: fetching it first would put a GET in front of every such delete."""
         op = claim.op
         assert server_id is not None
         use_etags = Ext.ETAGS in self._ext
-        if not use_etags or etag is None:
+        if not use_etags:
             theirs, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
             if theirs is None:
                 await self._applied(op, None, None)  # already gone: the delete's goal is met
