@@ -91,6 +91,7 @@ def _quote(term: str) -> str:
 # product is in the set. 100 KB at 100k products where a set of 50k ints costs ~3.5 MB; two of them
 # are intersected in C (as big integers), and the sorted walk reads one byte per product.
 Marks = bytes
+_MARK = b"\x01"  # counted and found as a bytes needle: twice as fast as the int 1
 _first = itemgetter(0)
 
 
@@ -529,10 +530,10 @@ def _product_ids(connection: Connection, flt: ProductFilter | None, sort: str, d
     direction = "DESC" if descending else "ASC"
     matches = _text_matches(connection, flt.text)
     if matches is not None:
-        if filters and matches.count(1):
+        if filters and _MARK in matches:
             matches = _both(matches, _mark(map(_first, raw.execute(
                 f"SELECT rowid FROM products WHERE deleted = 0 AND {' AND '.join(filters)}", params)), len(matches)))
-        if matches.count(1) <= SMALL_MATCH:
+        if matches.count(_MARK) <= SMALL_MATCH:
             sql = (f"SELECT p.local_id FROM products p WHERE p.rowid IN (SELECT value FROM json_each(?)) "
                    f"AND p.deleted = 0 ORDER BY p.{column} {direction}, p.local_id {direction}")
             return [i for (i,) in raw.execute(sql, (json.dumps(_marked(matches)),))], True
