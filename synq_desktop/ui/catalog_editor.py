@@ -345,7 +345,7 @@ class CatalogEditor(QWidget):
         self.tree_delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.tree_delete_action.triggered.connect(lambda: self._spawn(self.delete_category()))
         self.tree.addAction(self.tree_delete_action)
-        self.new_category_action.setIcon(icon("new-product"))
+        self.new_category_action.setIcon(icon("new-category"))
         self.delete_category_action.setIcon(icon("delete"))
         self.tree_menu = QMenu(self.tree)
         self.tree_menu.setObjectName("categoryTreeMenu")
@@ -631,8 +631,7 @@ class CatalogEditor(QWidget):
             return None
         parent_id = None if top_level else self._current_category
         path = self.categories.path(parent_id)
-        dialog = NewCategoryDialog(f"Inside {path}" if path else "The top level of the tree",
-                                   self.categories.slugs(), self)
+        dialog = NewCategoryDialog(path or "the top level of the tree", self.categories.slugs(), self)
         if parent_id is None:
             dialog.setWindowTitle("New top-level category")
         accepted = await ask(dialog) == NewCategoryDialog.DialogCode.Accepted.value
@@ -660,12 +659,13 @@ class CatalogEditor(QWidget):
         self.tree.scrollTo(index)
         self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def delete_category_question(self, category_id: str) -> str:
-        """What deleting the category does, in the words of the confirmation (API.md: no cascade)."""
+    def delete_category_question(self, category_id: str) -> tuple[str, str]:
+        """The confirmation's question and what deleting the category does to its products and
+        subcategories (API.md: the server does not cascade)."""
         categories = self.categories
         node = categories.node(category_id)
         assert node is not None
-        parts = [f"Delete the category “{node.name}”?"]
+        parts: list[str] = []
         direct = node.product_count
         if direct == 1:
             parts.append(f"Its 1 product stays in the catalog and keeps “{node.name}” as its category: the "
@@ -689,7 +689,7 @@ class CatalogEditor(QWidget):
                          "the top level of the tree.")
         parts.append("The deletion is sent to the server at the next sync; until then Ctrl+Z brings the "
                      "category back.")
-        return "\n\n".join(parts)
+        return f"Delete the category “{node.name}”?", "\n\n".join(parts)
 
     async def delete_category(self, category_id: str | None = None) -> bool:
         """Delete the category (the selected one when None) after a confirmation that says what becomes of
@@ -705,9 +705,11 @@ class CatalogEditor(QWidget):
         if self.limits.category_edit:
             self.message.emit(self.limits.category_edit)
             return False
-        box = QMessageBox(QMessageBox.Icon.Warning, "Delete category", self.delete_category_question(category_id),
-                          QMessageBox.StandardButton.Cancel, self)
+        question, consequences = self.delete_category_question(category_id)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete category", question, QMessageBox.StandardButton.Cancel,
+                          self)
         box.setObjectName("confirmDeleteCategory")
+        box.setInformativeText(consequences)
         delete_button = box.addButton("&Delete category", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         await ask(box)

@@ -57,7 +57,7 @@ def proposed_slug(name: str, taken: Mapping[str, str]) -> str:
 
 
 class NewCategoryDialog(QDialog):
-    """`name()` and `slug()` once accepted; the parent is the caller's (shown as `where`)."""
+    """`name()` and `slug()` once accepted; the parent is the caller's (`where` names it: "Home › Kitchen")."""
 
     def __init__(self, where: str, taken: Mapping[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -20,7 +20,7 @@ from PySide6.QtSvg import QSvgRenderer
 ICON_DIR_IN_PACKAGE = Path("resources") / "icons"
 # Every icon the UI asks for; the icon test renders each one.
 NAMES = (
-    "app", "sync", "new-product", "new-variant", "delete", "undo", "redo", "conflicts", "operations",
+    "app", "sync", "new-product", "new-variant", "new-category", "delete", "undo", "redo", "conflicts", "operations",
     "find", "online", "offline", "keyboard", "quit",
 )
 RENDER_SIZES = (16, 24, 32, 48)  # 16 and 24 px (menus, buttons; the toolbar) at 1x and 2x

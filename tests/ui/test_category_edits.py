@@ -91,7 +91,7 @@ def test_new_category_from_the_keyboard_is_checked_as_typed_and_selected(qloop, 
     _focus_tree(qtbot, editor, ids.categories["kitchen"])
     qtbot.keyClick(editor.tree, Qt.Key.Key_G, CTRL_SHIFT)
     form = _shown(qtbot, NewCategoryDialog)
-    assert form.where.text() == "Inside Home › Kitchen"
+    assert form.where.text() == "Home › Kitchen"
     qtbot.waitUntil(form.name_edit.hasFocus)  # typing goes straight into the name
     assert not form.create_button.isEnabled() and form.problems.text() == ""  # nothing typed: no red line
     qtbot.keyClicks(form.name_edit, "Chef's Knives")
@@ -132,7 +132,7 @@ def test_new_category_from_the_keyboard_is_checked_as_typed_and_selected(qloop, 
     # Ctrl+Shift+L: a top-level one, whatever is selected; Cancel creates nothing.
     qtbot.keyClick(editor.tree, Qt.Key.Key_L, CTRL_SHIFT)
     form = _shown(qtbot, NewCategoryDialog)
-    assert form.windowTitle() == "New top-level category" and form.where.text() == "The top level of the tree"
+    assert form.windowTitle() == "New top-level category" and form.where.text() == "the top level of the tree"
     qtbot.keyClicks(form.name_edit, "Garden")
     qtbot.keyClick(form, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not form.isVisible())
@@ -157,6 +157,9 @@ def test_new_category_from_the_keyboard_is_checked_as_typed_and_selected(qloop, 
     assert editor.tree.state() == QAbstractItemView.State.EditingState
     line = QApplication.focusWidget()
     line.selectAll()
+    qtbot.keyClick(line, Qt.Key.Key_Delete)  # inside the editor Delete deletes text, not the category
+    assert line.text() == "" and not [w for w in QApplication.topLevelWidgets()
+                                      if isinstance(w, QMessageBox) and w.isVisible()]
     qtbot.keyClicks(line, "Garden & patio")
     qtbot.keyClick(line, Qt.Key.Key_Return)
     run_coroutine(qtbot, editor.writes.drain())
@@ -191,8 +194,8 @@ def test_delete_says_what_happens_asks_first_and_undoes(qloop, qtbot, catalog):
     assert editor.delete_category_action.isEnabled()
     qtbot.keyClick(editor.tree, Qt.Key.Key_Delete)
     box = _shown(qtbot, QMessageBox, "confirmDeleteCategory")
-    text = box.text()
-    assert text.startswith("Delete the category “Kitchen”?")
+    assert box.text() == "Delete the category “Kitchen”?"
+    text = box.informativeText()
     assert f"Its {direct} products stay in the catalog and keep “Kitchen” as their category" in text
     assert f"Its subcategory “Knives” stays, with the {in_knives} products in it, and moves to the top level" in text
     assert "Ctrl+Z" in text
@@ -258,12 +261,30 @@ def test_a_category_other_unsent_changes_need_is_refused_and_the_context_menu(ql
     menu.actions()[-1].trigger()
     menu.close()
     box = _shown(qtbot, QMessageBox, "confirmDeleteCategory")
-    assert "Its 1 product stays in the catalog and keeps “Outdoor” as its category" in box.text()
+    assert "Its 1 product stays in the catalog and keeps “Outdoor” as its category" in box.informativeText()
     qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "&Delete category"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(messages) and "was not deleted" in messages[-1])
     assert "“Outdoor” was not deleted" in messages[-1] and "need it" in messages[-1]
     assert cats.node(new_id) is not None and editor.undo_stack.count() == 0
     assert sorted(k for _e, _i, k, _p in _queued(copy)) == ["create", "create"]
+
+
+def test_a_read_only_copy_offers_no_category_edits(qloop, qtbot, catalog):
+    source, copy, ids = catalog
+    editor = _editor(qtbot, source)
+    messages: list[str] = []
+    editor.message.connect(messages.append)
+    editor.set_read_only(True)
+    _focus_tree(qtbot, editor, ids.categories["kitchen"])
+    for action in (editor.new_category_action, editor.new_top_category_action, editor.rename_category_action,
+                   editor.delete_category_action):
+        assert not action.isEnabled()
+    assert editor.delete_category_action.toolTip() == editor.read_only_note.text()
+    assert run_coroutine(qtbot, editor.new_category(top_level=True)) is None
+    assert not run_coroutine(qtbot, editor.delete_category())
+    assert messages[-1] == editor.read_only_note.text() and _queued(copy) == []
+    editor.set_read_only(False)
+    assert editor.new_category_action.isEnabled() and editor.delete_category_action.isEnabled()
 
 
 @contextmanager
@@ -327,7 +348,7 @@ def test_a_new_category_reaches_the_server_and_its_delete_too(qloop, qtbot, tmp_
         editor.select_category(new_id)
         task = editor._spawn(editor.delete_category())
         box = _shown(qtbot, QMessageBox, "confirmDeleteCategory")
-        assert "No product is directly in it." in box.text()
+        assert "No product is directly in it." in box.informativeText()
         qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "&Delete category"),
                          Qt.MouseButton.LeftButton)
         qtbot.waitUntil(task.done)
