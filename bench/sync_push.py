@@ -5,7 +5,8 @@ working copy knows each one's ETag. Each round: 5,000 title edits are queued, th
 (concurrency 8, If-Match from the ETags it holds), then a bare httpx loop sends the same 5,000 PUT bodies with
 If-Match set to the ETags the engine's answers left (so every PUT succeeds, as the engine's did); the new
 ETags go back into the working copy for the next round. Reported: median wall time of each over the rounds,
-the ratio (target <= 1.2) and the engine's client CPU seconds.
+the ratio (target <= 1.2), the engine's client CPU seconds, and the load average beside each round (on a
+shared machine the figures mean little without it; the ratio within one round is the steadier figure).
 
     .venv/bin/python bench/sync_push.py [--edits 5000] [--runs 5]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import statistics
 import sys
 import tempfile
@@ -90,6 +92,10 @@ async def bare_puts(url: str, headers: dict[str, str], puts: list[tuple[str, dic
         return time.perf_counter() - wall, time.process_time() - cpu, fresh
 
 
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edits", type=int, default=5000)
@@ -120,7 +126,8 @@ def main() -> int:
                 wc.write_blocking(set_etags, fresh)
                 label = "warm-up" if run == 0 else f"run {run}"
                 print(f"{label}: engine {wall:.2f} s (cpu {cpu:.2f} s), bare httpx {bare_wall:.2f} s "
-                      f"(cpu {bare_cpu:.2f} s), {len(puts)} PUTs", flush=True)
+                      f"(cpu {bare_cpu:.2f} s), ratio {wall / bare_wall:.2f}, {len(puts)} PUTs, "
+                      f"load average {_load()}", flush=True)
                 if run:
                     engine_times.append(wall)
                     engine_cpu.append(cpu)
