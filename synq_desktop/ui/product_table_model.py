@@ -53,6 +53,7 @@ from synq_desktop.ui.write_queue import WriteQueue
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
+REST_AFTER_S = 0.03  # a list's head shown, its rest is read after this long without a newer query
 PRODUCT_IDS_MIME = "application/x-synq-product-ids"
 STATUSES = ("ACTIVE", "DRAFT", "ARCHIVED")
 
@@ -227,10 +228,11 @@ class ProductTableModel(QAbstractTableModel):
             return
         self._install_ids(self._head_in_place(query, head.ids), head.rows)
         self._installed = (query, False)
-        # The rest is read after the head is painted (a paint never shares the GIL with a long read),
-        # unless a newer query comes first: then the source abandons the read and nobody waits for it.
+        # The rest is read once the head is painted and no newer query came for REST_AFTER_S (typing
+        # goes on: the next keystroke's head does not wait behind it, and a paint never shares the GIL
+        # with a long read); a newer query coming later makes the source abandon the read part way.
         self._superseded = asyncio.get_running_loop().create_future()
-        await asyncio.sleep(0)
+        await asyncio.wait((self._superseded,), timeout=REST_AFTER_S)
         if generation != self._generation:
             return
         rest = asyncio.ensure_future(self.source.product_ids(query))

@@ -356,3 +356,31 @@ def test_a_newer_query_abandons_the_rest_of_an_older_one(qloop, qtbot, tmp_path,
             catalog_ids.products)
     finally:
         copy.close()
+
+
+def test_a_head_followed_at_once_by_a_newer_query_never_reads_its_rest(qloop, qtbot, tmp_path):
+    source, copy, _ids = _long_catalog(qtbot, tmp_path)
+    try:
+        model = ProductTableModel(source, WriteQueue())
+        wholes: list[str] = []
+        real = source.product_ids
+
+        async def counting(query):
+            wholes.append(query.sort_key)
+            return await real(query)
+
+        source.product_ids = counting
+        newer = ProductQuery(sort_key="updated_at", descending=True)
+        typed = []
+
+        def next_query_at_once() -> None:  # as a typist's next key, right after the head is shown
+            if not typed:
+                typed.append(model.set_query(newer))
+
+        model.ids_changed.connect(next_query_at_once)
+        run_coroutine(qtbot, model.reload())
+        run_coroutine(qtbot, typed[0])
+        assert wholes == ["updated_at"]  # the first list's rest was never read
+        assert model.ids == run_coroutine(qtbot, real(newer)) and len(model.ids) == 1200
+    finally:
+        copy.close()
