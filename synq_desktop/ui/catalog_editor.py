@@ -31,7 +31,7 @@ from PySide6.QtCore import (
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QCursor, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -602,11 +602,16 @@ class CatalogEditor(QWidget):
             action.setToolTip(reason or usual)
 
     def _tree_context_menu(self, pos: QPoint) -> None:
-        """Right-click (or the menu key) on the tree: the category commands for the item under the pointer."""
-        index = self.tree.indexAt(pos)
+        """The category commands: a right-click acts on the item under the pointer (it becomes current);
+        the menu key or Shift+F10 (the pointer is elsewhere, and Qt's position for it is not reliably over
+        the current row) on the current category, with the menu beside it."""
+        viewport = self.tree.viewport()
+        index = self.tree.indexAt(pos) if viewport.mapFromGlobal(QCursor.pos()) == pos else QModelIndex()
         if index.isValid():
             self.tree.setCurrentIndex(index.siblingAtColumn(0))
-        self.tree_menu.popup(self.tree.viewport().mapToGlobal(pos))
+        elif self.tree.currentIndex().isValid():
+            pos = self.tree.visualRect(self.tree.currentIndex()).center()
+        self.tree_menu.popup(viewport.mapToGlobal(pos))
 
     def rename_current_category(self) -> bool:
         """Catalog › Rename category: the tree's in-place editor on the selected category (as F2)."""

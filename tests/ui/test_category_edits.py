@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QMessageBox
 from sqlalchemy import select
 
@@ -235,7 +236,7 @@ def test_delete_says_what_happens_asks_first_and_undoes(qloop, qtbot, catalog):
 
 
 def test_a_category_other_unsent_changes_need_is_refused_and_the_context_menu(qloop, qtbot, catalog):
-    source, copy, _ids = catalog
+    source, copy, ids = catalog
     editor = _editor(qtbot, source)
     cats = editor.categories
     messages: list[str] = []
@@ -248,11 +249,25 @@ def test_a_category_other_unsent_changes_need_is_refused_and_the_context_menu(ql
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
     assert product is not None
 
-    # The tree's context menu on the category: new inside, new top-level, rename, delete.
+    # The menu key (the pointer elsewhere) opens the tree's menu for the current category and keeps it.
     editor.activateWindow()
-    rect = editor.tree.visualRect(cats.index_of(new_id))
-    editor.tree.customContextMenuRequested.emit(rect.center())
+    QCursor.setPos(editor.mapToGlobal(QPoint(1300, 700)))
+    editor.tree.customContextMenuRequested.emit(editor.tree.visualRect(cats.index(0, 0)).center())
     menu = _shown(qtbot, QMenu, "categoryTreeMenu")
+    assert cats.category_id(editor.tree.currentIndex()) == new_id
+    menu.close()
+    qtbot.waitUntil(lambda: not menu.isVisible())
+    # A right-click on another category makes it current first; then back on "Outdoor": new inside, new
+    # top-level, rename, delete.
+    for target in (ids.categories["shirts"], new_id):
+        center = editor.tree.visualRect(cats.index_of(target)).center()
+        QCursor.setPos(editor.tree.viewport().mapToGlobal(center))
+        editor.tree.customContextMenuRequested.emit(center)
+        menu = _shown(qtbot, QMenu, "categoryTreeMenu")
+        assert cats.category_id(editor.tree.currentIndex()) == target
+        if target != new_id:
+            menu.close()
+            qtbot.waitUntil(lambda shown=menu: not shown.isVisible())
     assert [a.text() for a in menu.actions() if not a.isSeparator()] == [
         "New cate&gory…", "New top-&level category…", "Rena&me category\tF2", "Delete categor&y…\tDel"]
     assert all(a.isEnabled() for a in menu.actions())
