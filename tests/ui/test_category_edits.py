@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QCursor
+from PySide6.QtGui import QCursor, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QMessageBox
 from sqlalchemy import select
 
@@ -21,6 +21,8 @@ from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync.engine import SyncEngine
 from synq_desktop.ui.catalog_editor import CatalogEditor
 from synq_desktop.ui.category_form import NewCategoryDialog, category_problem, proposed_slug
+from synq_desktop.ui.main_window import MainWindow
+from synq_desktop.ui.shortcuts_dialog import shortcut_rows
 from synq_desktop.ui.store_catalog_source import StoreCatalogSource
 from synq_desktop.ui.sync_control import NoSync
 from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
@@ -282,6 +284,19 @@ def test_a_category_other_unsent_changes_need_is_refused_and_the_context_menu(ql
     assert "“Outdoor” was not deleted" in messages[-1] and "need it" in messages[-1]
     assert cats.node(new_id) is not None and editor.undo_stack.count() == 0
     assert sorted(k for _e, _i, k, _p in _queued(copy)) == ["create", "create"]
+
+
+def test_help_lists_the_category_commands_with_their_keys(qloop, qtbot, catalog):
+    source, _copy, _ids = catalog
+    editor = CatalogEditor(source, NoSync())
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.set_catalog_editor(editor, editor.sync_bar, editor.message)
+    rows = dict(shortcut_rows(window.menu_actions()))
+    native = QKeySequence.SequenceFormat.NativeText
+    assert rows["New category"] == QKeySequence("Ctrl+Shift+G").toString(native)
+    assert rows["New top-level category"] == QKeySequence("Ctrl+Shift+L").toString(native)
+    assert rows["Rename category"] == "F2" and rows["Delete category"] == "Del"
 
 
 def test_a_read_only_copy_offers_no_category_edits(qloop, qtbot, catalog):
