@@ -67,7 +67,7 @@ def set_aside(connection: Connection) -> bool:
 
 def restore(connection: Connection) -> bool:
     """Recreate what `set_aside` dropped and rebuild what it maintained (the FTS indexes, variant counts, sort
-    names), then check the products and variants written meanwhile. Returns False when nothing was set aside."""
+    names) and the NO_VARIANTS findings that depend on it. Returns False when nothing was set aside."""
     kept = sync_meta.get_meta(connection, DEFERRED_KEY)
     if not kept:
         return False
@@ -80,10 +80,10 @@ def restore(connection: Connection) -> bool:
     for name, sql in kept["triggers"]:
         if name not in existing:
             raw.execute(sql)
-    # Rows written while set aside were not checked (a product's variant count, a SKU's duplicates are only
-    # known now): every product and variant is, once, in chunks.
-    for entity_type in (EntityType.VARIANT, EntityType.PRODUCT):
-        findings.check_unchecked(connection, entity_type)
+    # Products written while set aside were checked without their variant count: those without variants
+    # now say so (a variant arriving later rechecks its product, store.pull).
+    findings.refresh(connection, EntityType.PRODUCT, [local_id for (local_id,) in raw.execute(
+        "SELECT local_id FROM products WHERE variant_count = 0 AND deleted = 0")])
     sync_meta.set_meta(connection, DEFERRED_KEY, None)
     return True
 

@@ -6,8 +6,6 @@ without slowing either down. Findings warn; they never block saving.
 """
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,7 +16,6 @@ from synq_desktop.store import schema
 from synq_desktop.store.states import EntityType
 
 CHUNK = 500
-_dumps = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)  # as store.engine writes JSON
 CHECKED = (EntityType.PRODUCT, EntityType.VARIANT, EntityType.MEDIA, EntityType.CATEGORY, EntityType.ATTRIBUTE)
 _LEVEL = {rules.Severity.WARNING: 1, rules.Severity.ERROR: 2}
 
@@ -78,35 +75,6 @@ def recheck_sku_twins(connection: Connection, rows: list[dict[str, Any]],
     refresh(connection, EntityType.VARIANT, twins)
 
 
-def check_unchecked(connection: Connection, entity_type: EntityType | str, chunk: int = 2000) -> int:
-    """Check every row of a table written without its findings (a first pull checks them once at its end,
-    when variant counts and duplicate SKUs are known): the rows are read in rowid order a chunk at a time,
-    and only rows with something to say are written (the others keep the level 0 they were inserted with).
-    Returns how many rows have findings."""
-    et = EntityType(entity_type)
-    if et not in CHECKED:
-        return 0
-    table = _TABLES[et]
-    raw = connection.connection.driver_connection
-    columns = ", ".join(_COLUMNS[et])
-    flagged = 0
-    after = 0
-    while True:
-        cursor = raw.execute(f"SELECT rowid, {columns} FROM {table.name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                             (after, chunk))
-        names = [d[0] for d in cursor.description][1:]
-        batch = cursor.fetchall()
-        if not batch:
-            return flagged
-        after = batch[-1][0]
-        rows = [dict(zip(names, row[1:], strict=True)) for row in batch]
-        found = [(level, _dumps(issues), local_id)
-                 for local_id, (level, issues) in _CHECKERS[et](connection, rows, True).items() if level]
-        if found:
-            raw.executemany(f"UPDATE {table.name} SET issue_level = ?, issues = ? WHERE local_id = ?", found)
-            flagged += len(found)
-
-
 def refresh_batch(connection: Connection, entity_type: EntityType | str, after_rowid: int = 0,
                   limit: int = 2000) -> int | None:
     """Recheck the next `limit` rows after `after_rowid` (table order): call it in idle time, one short
@@ -138,7 +106,7 @@ def _products(connection: Connection, rows: list[dict[str, Any]], stored: bool) 
     with_template = [(r["local_id"], r["template_id"]) for r in rows if r.get("template_id")]
     required = _missing_required(connection, with_template)
     return {r["local_id"]: _encode(rules.check_product(r.get("title"), r.get("description"),
-                                                       r.get("variant_count") or 0,
+                                                       r.get("variant_count", 0),  # None: not known yet
                                                        required.get(r["local_id"], ())))
             for r in rows}
 

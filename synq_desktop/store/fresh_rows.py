@@ -192,9 +192,12 @@ def write_rows(raw: sqlite3.Connection, entity_type: EntityType, rows: list[dict
 
 
 def insert_fresh(connection: Connection, spec: EntitySpec, records: Sequence[Mapping[str, Any]],
-                 etags: Mapping[str, str], report: Any, check_findings: bool) -> list[dict[str, Any]]:
+                 etags: Mapping[str, str], report: Any, check_findings: bool,
+                 counts_known: bool = True) -> list[dict[str, Any]]:
     """Build, check and insert records never seen here; variants whose product is not here are reported
-    as orphans (`report.orphans`) and not written. Returns the rows written (values as stored)."""
+    as orphans (`report.orphans`) and not written. Returns the rows written (values as stored).
+    `counts_known=False` (variant counts are rebuilt later, store.derived): products are checked without
+    NO_VARIANTS, which the rebuild adds where it holds."""
     raw = driver_connection(connection)
     rows = build_rows(raw, spec.type, records, etags)
     if spec.type == EntityType.VARIANT:
@@ -208,6 +211,9 @@ def insert_fresh(connection: Connection, spec: EntitySpec, records: Sequence[Map
         rows = kept
     if not rows:
         return rows
+    if not counts_known and spec.type == EntityType.PRODUCT:
+        for row in rows:
+            row["variant_count"] = None
     evaluated = findings.evaluate(connection, spec.type, rows) if check_findings else {}
     write_rows(raw, spec.type, rows, evaluated)
     if spec.type == EntityType.VARIANT and evaluated:

@@ -64,8 +64,8 @@ def upsert_server_records(connection: Connection, entity_type: EntityType | str,
 
     `check_findings=False` skips the local validation of the written rows (about a quarter of the
     cost of a first pull); run `findings.refresh_batch` over the table afterwards, in idle time.
-    `derived_deferred=True` (a first pull, see store.derived): new products and variants are checked once, set-
-    based, when the derived data is rebuilt (variant counts, duplicate SKUs are only known then)."""
+    `derived_deferred=True` (a first pull, see store.derived): variant counts are rebuilt at the end, and the
+    NO_VARIANTS findings of products with it."""
     spec = spec_for(entity_type)
     report = PullReport(spec.type)
     # One record twice in a batch (it changed while the list was read): its later version wins.
@@ -102,10 +102,9 @@ def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[s
     if fresh:
         # Records this copy has never seen (all of them in a first pull): no base to merge, no local
         # edit to keep; plain rows written with one prepared statement.
-        # While derived data is set aside (store.derived), products and variants are checked once at the end.
-        deferred = derived_deferred and spec.type in (EntityType.PRODUCT, EntityType.VARIANT)
-        inserted = insert_fresh(connection, spec, fresh, etags, report, check_findings and not deferred)
-        if spec.type == EntityType.VARIANT and check_findings and not deferred:
+        inserted = insert_fresh(connection, spec, fresh, etags, report, check_findings,
+                                counts_known=not derived_deferred)
+        if spec.type == EntityType.VARIANT and check_findings and not derived_deferred:
             findings.recheck_no_variants(connection, {row["product_id"] for row in inserted})
     if not present_ids:
         return
