@@ -17,7 +17,9 @@ row selected, as in real use (the selection follows its product). The package's 
 first, as an installed app has it (this machine sets PYTHONDONTWRITEBYTECODE).
 
 Every figure is the median over --runs interactive processes (and --starts process starts), printed
-with its budget and the ratio to it, beside the load average.
+with its budget and the ratio to it, beside the load average. The process's CPU time per keystroke,
+per sort and until the first paint is printed too: on a loaded machine (2 cores, load 4-13) wall
+times mostly measure the wait for a core, CPU time much less so.
 
     .venv/bin/python bench/ui_grid.py [--products 100000] [--variants-per-product 4] [--db PATH] [--runs 3]
 """
