@@ -267,6 +267,11 @@ def test_an_empty_title_shows_a_placeholder_but_stays_empty(qloop, qtbot, qtmode
     titled = model.index(model.row_of("prod-00005"), TITLE)
     assert titled.data() == _title("prod-00005") and titled.data(FONT) is None
     assert model.index(cell.row(), STATUS).data() == "ACTIVE"  # only the title cell says it
+    view = EditGridView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.select_block(cell.row(), TITLE, cell.row(), STATUS)
+    assert view.selection_as_tsv().split("\t")[0] == ""  # copied to a spreadsheet: empty, not the placeholder
     qtmodeltester.check(model, force_py=True)
     # Typing a title replaces the placeholder; the copy gets the typed text.
     assert model.setData(cell, "Named at last")
