@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from synq_desktop.store import edits, outbox, queries, schema
+from synq_desktop.store import edits, outbox, product_search, queries, schema
 from synq_desktop.store.errors import StoreError
 from synq_desktop.store.states import EntityType, OpState
 from synq_desktop.store.working_copy import WorkingCopy
@@ -292,7 +292,7 @@ class StoreCatalogSource:
         try:
             return await self._read(_product_ids_unless, query, lambda: self._queries_asked != asked,
                                     doing="searching products")
-        except queries.Abandoned:
+        except product_search.Abandoned:
             return None
 
     async def product_rows(self, ids: Sequence[str]) -> dict[str, ProductRow]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from synq_desktop.store import edits, pull, queries
+from synq_desktop.store import edits, product_search, pull, queries
 from synq_desktop.store.errors import EditError
 from synq_desktop.store.queries import PRODUCT_SORTS, ProductFilter
 from synq_desktop.store.states import EntityType as E
@@ -119,19 +119,19 @@ def test_first_product_ids_is_the_head_of_every_sorted_list(r, w, catalog) -> No
 
 
 def test_a_long_read_gives_way_when_its_caller_abandons_it(r, catalog, monkeypatch) -> None:
-    monkeypatch.setattr(queries, "FETCH_BATCH", 1)  # ask between every row
+    monkeypatch.setattr(product_search, "FETCH_BATCH", 1)  # ask between every row
     asked: list[int] = []
 
     def abandon_at_the_second_ask() -> bool:
         asked.append(1)
         return len(asked) >= 2
 
-    with pytest.raises(queries.Abandoned):
+    with pytest.raises(product_search.Abandoned):
         r(queries.product_ids, None, "updated_at", False, abandon_at_the_second_ask)
     # Nothing half-read was kept: the same list read to its end is whole and right.
     assert r(queries.product_ids, None, "updated_at", False, lambda: False) == ["p2", "p3", "p1"]
     for build in queries.search_cache_builders("title", abandon=lambda: True)[1:]:
-        with pytest.raises(queries.Abandoned):
+        with pytest.raises(product_search.Abandoned):
             r(build)
 
 
@@ -151,8 +151,8 @@ def test_product_head_is_the_head_of_product_ids(r, w, catalog, monkeypatch) -> 
 
 def test_a_search_walk_gives_way_too(r, catalog, monkeypatch) -> None:
     monkeypatch.setattr(queries, "SMALL_MATCH", 0)  # the sorted walk, not SQL's sort
-    monkeypatch.setattr(queries, "FETCH_BATCH", 1)
+    monkeypatch.setattr(queries, "WALK_SLICE", 1)
     flt = ProductFilter(text="wool")
-    with pytest.raises(queries.Abandoned):
+    with pytest.raises(product_search.Abandoned):
         r(queries.product_ids, flt, "title", False, lambda: True)
     assert r(queries.product_ids, flt, "title", False, lambda: False) == ["p2", "p1"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from synq_desktop.store import edits, pull, queries
+from synq_desktop.store import edits, product_search, pull, queries
 from synq_desktop.store.queries import ProductFilter
 from synq_desktop.store.states import EntityType as E
 
@@ -40,12 +40,12 @@ def test_every_path_gives_the_same_answer(r, catalog, monkeypatch) -> None:
     assert by_sql[("4006381333931", "title", False)] == ["p1"]
     assert by_sql[("MWS wool", "title", False)] == ["p1"]
     monkeypatch.setattr(queries, "SMALL_MATCH", -1)  # always walk the sorted list
-    monkeypatch.setattr(queries, "MANY_VARIANTS", -1)  # always map SKUs through the variant map
+    monkeypatch.setattr(product_search, "MANY_VARIANTS", -1)  # always map SKUs through the variant map
     assert every_search(r) == by_sql
     assert every_search(r) == by_sql  # and again from the caches
-    monkeypatch.setattr(queries, "BROAD_SKU", 0)  # every SKU word scans the SKUs kept in memory
+    monkeypatch.setattr(product_search, "BROAD_SKU", 0)  # every SKU word scans the SKUs kept in memory
     warm(r)
-    assert r(queries._product_skus, build=False) is not None
+    assert r(product_search._product_skus, build=False) is not None
     assert every_search(r) == by_sql
 
 
@@ -59,25 +59,25 @@ def test_a_non_ascii_sku_keeps_searches_on_fts(r, w, catalog, monkeypatch) -> No
     w(pull.upsert_server_records, E.VARIANT, [
         {"id": "vk", "product_id": "p3", "sku": "HAM-\u212a02", "price": "1", "currency": "EUR"}])
     by_sql = every_search(r)
-    monkeypatch.setattr(queries, "BROAD_SKU", 0)
+    monkeypatch.setattr(product_search, "BROAD_SKU", 0)
     warm(r)
-    assert r(queries._product_skus, build=False) is None
-    assert r(queries._variant_products, build=False) is not None  # the map stands in for the SKUs
+    assert r(product_search._product_skus, build=False) is None
+    assert r(product_search._variant_products, build=False) is not None  # the map stands in for the SKUs
     assert every_search(r) == by_sql
 
 
 @pytest.mark.parametrize("kept_skus", [False, True], ids=["variant-map", "kept-skus"])
 def test_the_caches_follow_writes(r, w, catalog, monkeypatch, kept_skus: bool) -> None:
     monkeypatch.setattr(queries, "SMALL_MATCH", -1)
-    monkeypatch.setattr(queries, "MANY_VARIANTS", -1)
+    monkeypatch.setattr(product_search, "MANY_VARIANTS", -1)
     if kept_skus:  # rebuilt after every write, as the catalog source does when the reader is idle
-        monkeypatch.setattr(queries, "BROAD_SKU", 0)
+        monkeypatch.setattr(product_search, "BROAD_SKU", 0)
         original = w
 
         def w(*args):  # the fixture, followed by a rebuild
             result = original(*args)
             warm(r)
-            assert r(queries._product_skus, build=False) is not None
+            assert r(product_search._product_skus, build=False) is not None
             return result
 
         warm(r)
@@ -135,7 +135,7 @@ def test_typing_word_by_word_matches_a_fresh_search(r, w, catalog, monkeypatch) 
     # Each keystroke reuses the remembered sets of the words before it; a search with nothing
     # remembered (a new file version each time) must agree, also across a write in between.
     def fresh(connection, text: str) -> list[str]:
-        connection.info.pop(queries._WORD_MEMO, None)
+        connection.info.pop(product_search._WORD_MEMO, None)
         return queries.product_ids(connection, ProductFilter(text=text))
 
     for phrase in ("wool sweater", "MWS-RED s", "so wool x", "4006381333931 wool", "ha cl claw"):
@@ -144,4 +144,4 @@ def test_typing_word_by_word_matches_a_fresh_search(r, w, catalog, monkeypatch) 
             assert r(queries.product_ids, ProductFilter(text=text)) == r(fresh, text), text
             if end == len(phrase) // 2:
                 w(edits.update, E.PRODUCT, "p2", {"title": f"hiking socks {end}"})
-    assert len(r(lambda c: queries._word_memo(c))) <= queries.WORDS_KEPT
+    assert len(r(lambda c: product_search._word_memo(c))) <= product_search.WORDS_KEPT

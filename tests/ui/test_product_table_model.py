@@ -338,10 +338,10 @@ def test_a_new_order_keeps_the_rows_size_and_the_selection(qloop, qtbot, tmp_pat
 def test_a_newer_query_abandons_the_rest_of_an_older_one(qloop, qtbot, tmp_path, monkeypatch):
     import threading
 
-    from synq_desktop.store import queries
+    from synq_desktop.store import product_search
 
     source, copy, catalog_ids = _long_catalog(qtbot, tmp_path)
-    monkeypatch.setattr(queries, "FETCH_BATCH", 10)
+    monkeypatch.setattr(product_search, "FETCH_BATCH", 10)
     try:
         gate = threading.Event()
         copy.submit_read(lambda _c: gate.wait(10))  # the reader is busy: both reads queue behind it
