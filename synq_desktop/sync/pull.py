@@ -193,7 +193,7 @@ class PageWriter:
                     if report.orphans:
                         wanted = set(report.orphans)
                         self.orphan_records += [r for r in records if str(r["id"]) in wanted]
-                crashpoints.reach(crashpoints.AFTER_PAGE_COMMIT)
+                crashpoints.reach(crashpoints.AFTER_PAGE_COMMIT, (self.spec.name,))  # after_page_commit:variants@2
                 self.on_commit()
             for _ in batch:
                 self._space.release()
