@@ -549,7 +549,8 @@ def mark_applied(connection: Connection, op_id: str, server_record: Mapping[str,
     return unblocked
 
 
-_OPS_BY_ID = select(ob).where(ob.c.op_id.in_(bindparam("ids", expanding=True)))
+_OP_KEYS_BY_ID = select(ob.c.op_id, ob.c.entity_type, ob.c.entity_id, ob.c.kind, ob.c.state).where(
+    ob.c.op_id.in_(bindparam("ids", expanding=True)))
 _OPS_OF_RECORDS = select(ob.c.entity_id, ob.c.op_id).where(
     ob.c.entity_type == bindparam("et"), ob.c.entity_id.in_(bindparam("ids", expanding=True)))
 _DELETE_MANY = delete(ob).where(ob.c.op_id.in_(bindparam("ids", expanding=True)))
@@ -571,35 +572,51 @@ def mark_applied_many(connection: Connection,
     items = list(results)
     if not items:
         return []
-    ops: dict[str, Operation] = {}
+    ops: dict[str, _OpKey] = {}  # only what sorting the answers needs (no payload or base to decode)
     ids = list(dict.fromkeys(op_id for op_id, _, _ in items))
     for start in range(0, len(ids), _CHUNK):
-        for row in connection.execute(_OPS_BY_ID, {"ids": ids[start:start + _CHUNK]}):
-            ops[row.op_id] = _operation(row)
+        for op_id, entity_type, entity_id, kind, state in connection.execute(
+                _OP_KEYS_BY_ID, {"ids": ids[start:start + _CHUNK]}):
+            ops[op_id] = _OpKey(op_id, entity_type, entity_id, kind, state)
     per_record: dict[tuple[str, str], int] = {}
     for op_id, _, _ in items:
-        op = ops.get(op_id)
-        if op is not None:
-            key = (op.entity_type.value, op.entity_id)
-            per_record[key] = per_record.get(key, 0) + 1
+        key = ops.get(op_id)
+        if key is not None:
+            per_record[key.record] = per_record.get(key.record, 0) + 1
     busy = _records_with_other_ops(connection, per_record, set(ids))
-    fast: dict[EntityType, list[tuple[Operation, Mapping[str, Any], str | None]]] = {}
+    fast: dict[str, list[tuple[_OpKey, Mapping[str, Any], str | None]]] = {}
     slow: list[tuple[str, Mapping[str, Any] | None, str | None]] = []
     for op_id, record, etag in items:
-        op = ops.get(op_id)
-        if (op is not None and record and op.kind == OpKind.UPDATE
-                and op.state in (OpState.IN_FLIGHT, OpState.UNCERTAIN, OpState.PENDING)
-                and per_record[(op.entity_type.value, op.entity_id)] == 1
-                and (op.entity_type.value, op.entity_id) not in busy):
-            fast.setdefault(op.entity_type, []).append((op, record, etag))
+        key = ops.get(op_id)
+        if (key is not None and record and key.kind == OpKind.UPDATE.value and key.state in _APPLICABLE
+                and per_record[key.record] == 1 and key.record not in busy):
+            fast.setdefault(key.entity_type, []).append((key, record, etag))
         else:
             slow.append((op_id, record, etag))
     unblocked: list[str] = []
     for op_id, record, etag in slow:
         unblocked += mark_applied(connection, op_id, record, etag)
     for entity_type, answers in fast.items():
-        _apply_lone_updates(connection, SPECS[entity_type], answers)
+        _apply_lone_updates(connection, SPECS[EntityType(entity_type)], answers)
     return unblocked
+
+
+_APPLICABLE = frozenset((OpState.IN_FLIGHT.value, OpState.UNCERTAIN.value, OpState.PENDING.value))
+
+
+@dataclass(frozen=True, slots=True)
+class _OpKey:
+    """An operation as mark_applied_many sorts it: which record, what kind, what state."""
+
+    op_id: str
+    entity_type: str
+    entity_id: str
+    kind: str
+    state: str
+
+    @property
+    def record(self) -> tuple[str, str]:
+        return (self.entity_type, self.entity_id)
 
 
 def _records_with_other_ops(connection: Connection, records: Mapping[tuple[str, str], int],
@@ -617,7 +634,7 @@ def _records_with_other_ops(connection: Connection, records: Mapping[tuple[str, 
 
 
 def _apply_lone_updates(connection: Connection, spec: EntitySpec,
-                        answers: list[tuple[Operation, Mapping[str, Any], str | None]]) -> None:
+                        answers: list[tuple[_OpKey, Mapping[str, Any], str | None]]) -> None:
     """mark_applied of updates whose records have no other operation: nothing to keep, rebase or unblock;
     the row takes the server's version (apply_server_record's values) and is SYNCED.
 

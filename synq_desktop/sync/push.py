@@ -215,8 +215,8 @@ def _set_waiting(connection: Connection, ops: list[outbox.Operation], reason: st
             outbox.mark_retry(connection, op.op_id, reason, 0.0)
 
 
-GROUP_WINDOW = 0.05  # seconds a small group of applied answers waits for more before its commit
-GROUP_TARGET = 128  # answers that make a group worth committing without that wait
+GROUP_WINDOW = 0.1  # seconds a small group of applied answers waits for more before its commit
+GROUP_TARGET = 256  # answers that make a group worth committing without that wait
 Applied = tuple[str, dict[str, Any] | None, str | None]  # (op_id, the server's record, etag): a 2xx to write
 
 
