@@ -11,7 +11,8 @@ What the UI and the command line call:
 Errors that stop a run: `AuthError` (401 at the start), `NetworkError`/`ServerError`/`BadAnswerError`
 (the server unreachable or failing while pulling), `ProfileLockedError` (another engine holds the profile),
 `StoreError` (disk full, database locked), `Cancelled`. A 401 during the push pauses the queue and is
-reported in the summary (`auth_paused`), not raised. A VIEWER's copy is not pushed (`read_only_reason`).
+reported in the summary (`auth_paused`), not raised. A VIEWER's copy is not pushed (`read_only_reason`),
+except that a role only guessed from a 403 (the server declares none) is tested again with one change.
 """
 from __future__ import annotations
 

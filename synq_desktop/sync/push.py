@@ -1,19 +1,24 @@
 """Push: the outbox to the server, record by record in order, records concurrently (bounded).
 
-One round: read the ready operations (outbox.ready), claim them IN_FLIGHT in one commit (the commit is
-on disk before any request goes out), send each record's operations in order with `concurrency` records
-at a time, and write every answer back. Answers are committed in groups (one transaction for whatever
-arrived while the previous commit ran) so the fsync of `synchronous=FULL` is paid per group, not per edit;
-an answer lost to a kill before its commit leaves the operation IN_FLIGHT, which the next start turns
-UNCERTAIN and reconciliation settles (an update re-sent meets 412 and merges to nothing; a create is
-replayed with its Idempotency-Key or looked up).
+A pipeline: the feeder claims a batch of ready records (outbox.ready, bodies translated to server ids and
+IN_FLIGHT marked in one writer transaction: the commit is on disk before any of them is sent), `concurrency`
+workers take records from the queue and send each one's operations in order, and the next batch is
+claimed as soon as the queue runs low, so the connections never wait for a claim. Answers are committed
+in groups (one transaction for whatever arrived while the previous commit ran) so the fsync of
+`synchronous=FULL` is paid per group, not per edit; an answer lost to a kill before its commit leaves the
+operation IN_FLIGHT, which the next start turns UNCERTAIN and reconciliation settles (an update re-sent
+meets 412 and merges to nothing; a create is replayed with its Idempotency-Key or looked up). A stop
+(401, cancel, a failed local commit) sends nothing more; records claimed but never begun go back to
+PENDING.
 
-What each answer does (DESIGN.md's table): 2xx applied; 412 fetch + per-field merge; 404 on an update is
-an edit against a remote delete (conflict); 400/403/409/413 REJECTED with the server's reason; 429, 5xx
-and network errors back to PENDING with backoff; a lost answer to a create UNCERTAIN; 401 pauses the whole
-queue (the operation goes back to PENDING, nothing else changes). Where the server has no ETags a PUT is
-preceded by a GET compared with the merge base. Operations the server has no endpoint for stay PENDING
-with that reason.
+What each answer does (DESIGN.md's table): 2xx applied; 412 on an update fetch + per-field merge, on a
+delete a conflict for a person when a field really changed; 404 on an update is an edit against a remote
+delete (conflict); 400/403/409/413 REJECTED with the server's reason; 429, 5xx and network errors back to
+PENDING with backoff; a lost answer to a create UNCERTAIN; 401 pauses the whole queue (the operation goes
+back to PENDING, nothing else changes). Where the server has no ETags a PUT or DELETE is preceded by a GET
+compared with the merge base. Operations the server has no endpoint for stay PENDING with that reason. A
+server without /capabilities teaches the read-only role by a 403; such a guessed role is tested again
+one record at a time (`probe_role`).
 """
 from __future__ import annotations
 
