@@ -110,9 +110,13 @@ class WorkingCopy:
                 self._connections.append(connection)
         return connection
 
-    def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], doing: str) -> T:
+    def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], doing: str,
+                   durable: bool = True) -> T:
         connection = self._thread_connection("writer")
+        raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
         with translated_errors(doing, self.path):
+            if not durable:
+                raw.execute("PRAGMA synchronous = NORMAL")
             try:
                 with connection.begin():
                     return fn(connection, *args, **kwargs)
@@ -121,19 +125,29 @@ class WorkingCopy:
                 if connection.in_transaction():
                     connection.rollback()
                 raise
+            finally:
+                if not durable:
+                    raw.execute("PRAGMA synchronous = FULL")
 
-    def submit_write(self, fn: Callable[..., T], *args: Any, doing: str = "saving", **kwargs: Any) -> Future[T]:
-        """Queue `fn(connection, *args, **kwargs)` on the writer thread; one transaction."""
+    def submit_write(self, fn: Callable[..., T], *args: Any, doing: str = "saving", durable: bool = True,
+                     **kwargs: Any) -> Future[T]:
+        """Queue `fn(connection, *args, **kwargs)` on the writer thread; one transaction.
+
+        `durable=False` commits without waiting for the disk (WAL with synchronous=NORMAL: atomic and
+        consistent, survives the process being killed, but a power cut may undo it). Only for what can be
+        fetched again, pulled pages with their watermark: a first pull commits hundreds of them, and each
+        fsync can take tens of milliseconds on a busy disk. The next durable commit syncs them too."""
         self._check_open()
-        return self._writer.submit(self._run_write, fn, args, kwargs, doing)
+        return self._writer.submit(self._run_write, fn, args, kwargs, doing, durable)
 
     def write_blocking(self, fn: Callable[..., T], *args: Any, doing: str = "saving", **kwargs: Any) -> T:
         """Run a write and wait for it (command line, tests, start-up). Never call it on the GUI thread."""
         return self.submit_write(fn, *args, doing=doing, **kwargs).result()
 
-    async def write(self, fn: Callable[..., T], *args: Any, doing: str = "saving", **kwargs: Any) -> T:
+    async def write(self, fn: Callable[..., T], *args: Any, doing: str = "saving", durable: bool = True,
+                    **kwargs: Any) -> T:
         """Run a write on the writer thread; the result comes back on the caller's event loop."""
-        return await asyncio.wrap_future(self.submit_write(fn, *args, doing=doing, **kwargs))
+        return await asyncio.wrap_future(self.submit_write(fn, *args, doing=doing, durable=durable, **kwargs))
 
     # -- reading -----------------------------------------------------------------------------------
 

@@ -183,7 +183,7 @@ class PageWriter:
             try:
                 reports = await self.wc.write(_write_pages, self.spec.entity_type, batch, self.spec.name,
                                               self.watermark, self.scanning, self.derived_deferred,
-                                              doing=f"saving pulled {self.spec.name}")
+                                              doing=f"saving pulled {self.spec.name}", durable=False)
             except BaseException as exc:  # noqa: BLE001 - raised to the reader by put() or close()
                 self._error = exc
                 self._pending.clear()
