@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
 
 from PySide6.QtCore import (
@@ -160,6 +160,7 @@ class ProductTableModel(QAbstractTableModel):
         self._wanted: tuple[int, bool] | None = None
         self._installed: tuple[ProductQuery, bool] | None = None  # the list's query, and is it whole?
         self._superseded: asyncio.Future[None] | None = None  # set when a newer query makes a rest moot
+        self._parked: dict[int, str] = {}  # row -> the product a persistent index there stands for (head shown)
 
     # -- the id list -----------------------------------------------------------------------------
     def set_query(self, query: ProductQuery) -> asyncio.Future[None]:
@@ -226,7 +227,7 @@ class ProductTableModel(QAbstractTableModel):
             self._install_ids(head.ids, head.rows)
             self._installed = (query, True)
             return
-        self._install_ids(self._head_in_place(query, head.ids), head.rows)
+        self._show_head(query, head)
         self._installed = (query, False)
         # The rest is read once the head is painted and no newer query came for REST_AFTER_S (typing
         # goes on: the next keystroke's head does not wait behind it, and a paint never shares the GIL
@@ -246,25 +247,31 @@ class ProductTableModel(QAbstractTableModel):
         self._install_rest(head.ids, ids)
         self._installed = (query, True)
 
-    def _head_in_place(self, query: ProductQuery, head: list[str]) -> list[str]:
-        """The id list to show while only `head` is known. A new order of the products shown (only
-        the sort changed): the head, then the rows below it keep their products, the head's products
-        swapped for those it pushed out, so the list is a whole (the view keeps its size and the
-        selection its products). Otherwise the head alone."""
+    def _show_head(self, query: ProductQuery, head: ProductHead) -> None:
+        """Show a list's head. A new order of the products shown (only the sort changed): the head on
+        top of the old list's rows below it, so the view keeps its size and place; no scan of the
+        100k ids on the GUI thread (under load one costs 10-30 ms): a selected product found in the
+        head moves there, one pushed out of the top rows is parked on its row (the whole list then
+        finds it by id), the others keep their rows. Otherwise the head alone."""
         old = self._ids
         installed = self._installed
-        if (installed is None or not installed[1] or len(old) <= len(head)
+        k = len(head.ids)
+        if (installed is None or not installed[1] or len(old) <= k
                 or dataclasses.replace(installed[0], sort_key=query.sort_key, descending=query.descending) != query):
-            return head
-        k = len(head)
-        taken = set(head)
-        tail = old[k:]
-        # The head's products found below it (a C scan of 100k, ~2 ms) give their rows to the ones it pushed out.
-        found_below = compress(range(len(tail)), map(taken.__contains__, tail))
-        pushed_out = [rid for rid in old[:k] if rid not in taken]
-        for row, rid in zip(found_below, pushed_out, strict=False):
-            tail[row] = rid
-        return head + tail
+            self._install_ids(head.ids, head.rows)
+            return
+        in_head = {rid: row for row, rid in enumerate(head.ids)}
+        parked: dict[int, str] = {}
+
+        def place(row: int, rid: str) -> int:
+            if rid in in_head:
+                return in_head[rid]
+            if row < k:
+                parked[row] = rid
+            return row
+
+        self._install_ids(head.ids + old[k:], head.rows, place)
+        self._parked = parked
 
     def _install_rest(self, head: list[str], ids: list[str]) -> None:
         """The whole list after its head: appended when the head was shown alone and still leads it
@@ -299,9 +306,11 @@ class ProductTableModel(QAbstractTableModel):
             templates=_names(templates),
         )
 
-    def _install_ids(self, ids: list[str], first_page: dict[str, ProductRow] | None) -> None:
+    def _install_ids(self, ids: list[str], first_page: dict[str, ProductRow] | None,
+                     place: Callable[[int, str], int] | None = None) -> None:
         """Swap in a new id list; `first_page`: its first rows (None: keep the rows fetched so far,
-        the products are the same)."""
+        the products are the same). A list of the same length keeps the selection on its products:
+        `place(old row, id)` says where each goes (default: found in `ids`)."""
         if first_page is not None:
             # Rows already fetched stay visible (stale) until their page is fetched again.
             self._stale.update(self._cache)
@@ -313,18 +322,25 @@ class ProductTableModel(QAbstractTableModel):
         if len(ids) == len(self._ids):
             self.layoutAboutToBeChanged.emit()
             persistent = self.persistentIndexList()
-            old_ids = self._ids
-            wanted = [old_ids[index.row()] if 0 <= index.row() < len(old_ids) else None for index in persistent]
+            old_ids, parked = self._ids, self._parked
+            self._parked = {}
+            wanted = [parked.get(index.row()) or (old_ids[index.row()] if 0 <= index.row() < len(old_ids) else None)
+                      for index in persistent]
             self._ids = ids
             self._row_index = None
-            rows = _rows_in(ids, [rid for rid in wanted if rid is not None]) if persistent else {}
-            moved = [self.index(rows[rid], index.column()) if rid in rows else QModelIndex()
-                     for rid, index in zip(wanted, persistent, strict=True)]
+            if place is None:
+                rows = _rows_in(ids, [rid for rid in wanted if rid is not None]) if persistent else {}
+                moved = [self.index(rows[rid], index.column()) if rid in rows else QModelIndex()
+                         for rid, index in zip(wanted, persistent, strict=True)]
+            else:
+                moved = [self.index(place(index.row(), rid), index.column()) if rid is not None else QModelIndex()
+                         for rid, index in zip(wanted, persistent, strict=True)]
             self.changePersistentIndexList(persistent, moved)
             self.layoutChanged.emit()
         else:
             self.beginResetModel()
             self._ids = ids
+            self._parked = {}
             self._row_index = None
             self.endResetModel()
         self.generation_installed += 1

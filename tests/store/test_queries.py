@@ -120,18 +120,19 @@ def test_first_product_ids_is_the_head_of_every_sorted_list(r, w, catalog) -> No
 
 def test_a_long_read_gives_way_when_its_caller_abandons_it(r, catalog, monkeypatch) -> None:
     monkeypatch.setattr(product_search, "FETCH_BATCH", 1)  # ask between every row
+    with pytest.raises(product_search.Abandoned):  # asked before it starts: a newer query already waits
+        r(queries.product_ids, None, "updated_at", False, lambda: True)
+    # Nothing half-read was kept: the same list read to its end is whole and right.
+    assert r(queries.product_ids, None, "updated_at", False, lambda: False) == ["p2", "p3", "p1"]
     asked: list[int] = []
 
     def abandon_at_the_second_ask() -> bool:
         asked.append(1)
         return len(asked) >= 2
 
-    with pytest.raises(product_search.Abandoned):
-        r(queries.product_ids, None, "updated_at", False, abandon_at_the_second_ask)
-    # Nothing half-read was kept: the same list read to its end is whole and right.
-    assert r(queries.product_ids, None, "updated_at", False, lambda: False) == ["p2", "p3", "p1"]
-    for build in queries.search_cache_builders("title", abandon=lambda: True)[1:]:
-        with pytest.raises(product_search.Abandoned):
+    for build in queries.search_cache_builders("title", abandon=abandon_at_the_second_ask)[1:]:
+        asked.clear()
+        with pytest.raises(product_search.Abandoned):  # part way through
             r(build)
 
 

@@ -331,6 +331,12 @@ def test_a_new_order_keeps_the_rows_size_and_the_selection(qloop, qtbot, tmp_pat
         assert model.ids == expected
         assert view.currentIndex().data(ID_ROLE) == chosen and view.currentIndex().row() == expected.index(chosen)
         assert model.row_of(near_top) == expected.index(near_top)
+        # A product selected in the top rows that the new order's head pushes out finds its place too.
+        view.select_block(3, 0, 3, 0)
+        top = model.index(3, 0).data(ID_ROLE)
+        run_coroutine(qtbot, model.set_query(ProductQuery(sort_key="title")))
+        assert model.ids == sorted(catalog_ids.products)
+        assert view.currentIndex().data(ID_ROLE) == top and view.currentIndex().row() == model.ids.index(top)
     finally:
         copy.close()
 
