@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync would pick PyQt5 if present (QT-NOTES.md)
@@ -25,14 +27,13 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from synq_desktop.app.catalog_stats import StatsError, fetch_stats
 from synq_desktop.app.connection import Connection
 from synq_desktop.app.embedded_sandbox import DEFAULT_DEMO_PRODUCTS, EmbeddedSandbox
+from synq_desktop.app.gc_tuning import freeze_start_up_objects
 from synq_desktop.app.loop_stalls import LoopStallMonitor
 from synq_desktop.app.paths import DEMO_PROFILE, profile_dir
 from synq_desktop.store.credentials import store_token, token_for
 from synq_desktop.store.profiles import Profile, last_profile_name, load_profile, remember_last, save_profile
-from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.ui.catalog_editor import CatalogEditor
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.first_run import FirstRunChoice, FirstRunDialog
@@ -40,8 +41,10 @@ from synq_desktop.ui.icons import icon
 from synq_desktop.ui.main_window import MainWindow
 from synq_desktop.ui.palettes import dark_palette
 from synq_desktop.ui.sign_in_dialog import SignInDialog
-from synq_desktop.ui.store_catalog_source import StoreCatalogSource
 from synq_desktop.ui.sync_control import NoSync, SyncStatus
+
+if TYPE_CHECKING:
+    from synq_desktop.store.working_copy import WorkingCopy
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +120,7 @@ class DesktopSession:
         self.profile: Profile | None = None
         self._signing_in = False
         self.stalls = LoopStallMonitor()
+        self._deferred_imports: asyncio.Future[None] | None = None
         self.ready = asyncio.Event()
         self.finished = asyncio.Event()
         self.exit_status = 0
@@ -131,6 +135,10 @@ class DesktopSession:
         # Stalls count from the first painted window on: building and showing it is start-up time.
         await asyncio.sleep(0)
         self.stalls.start()
+        # The modules behind the catalog (SQLAlchemy, the API client with httpx and pydantic, the sync
+        # engine) cost ~300 ms of imports: they load on a worker thread while the window is already up and
+        # the sandbox starts or the server answers, not before the first frame nor on the GUI thread.
+        self._deferred_imports = asyncio.get_running_loop().run_in_executor(None, _import_deferred_modules)
         opening = asyncio.ensure_future(self._open())
         try:
             await closed.wait()
@@ -243,6 +251,9 @@ class DesktopSession:
         assert self.window is not None
         self.connection = conn
         self.window.show_busy("Loading the catalog…")
+        await self._modules_loaded()
+        from synq_desktop.app.catalog_stats import StatsError, fetch_stats
+
         try:
             stats = await fetch_stats(conn)
         except StatsError as exc:
@@ -268,6 +279,10 @@ class DesktopSession:
     async def _open_editor(self, conn: Connection, profile_name: str) -> None:
         """The working copy of the profile, the sync engine over it, and the editor in the window."""
         assert self.window is not None
+        await self._modules_loaded()
+        from synq_desktop.store.working_copy import WorkingCopy
+        from synq_desktop.ui.store_catalog_source import StoreCatalogSource
+
         directory = profile_dir(profile_name)
         loop = asyncio.get_running_loop()
         copy = self.working_copy = await loop.run_in_executor(None, WorkingCopy.open, directory / WORKING_COPY_FILE)
@@ -283,9 +298,18 @@ class DesktopSession:
         if subscribe is not None:
             subscribe(self._sync_status)
         await editor.start()
+        # Everything built so far lives as long as the window: out of the collector's sight, a full
+        # collection no longer walks it (tens of ms) in the middle of a sort or a keystroke.
+        freeze_start_up_objects()
         start = getattr(self.sync, "start_sync", None)
         if start is not None:
             start()
+
+    async def _modules_loaded(self) -> None:
+        """Wait for the worker thread's imports (started once the window showed; at once when not run)."""
+        if self._deferred_imports is None:
+            self._deferred_imports = asyncio.get_running_loop().run_in_executor(None, _import_deferred_modules)
+        await self._deferred_imports
 
     def _sync_control(self, copy: WorkingCopy, directory: object, engine_class: type | None) -> object:
         if engine_class is None:
@@ -348,6 +372,24 @@ class DesktopSession:
         if rows:
             editor.grid.selectRow(0)
         await asyncio.sleep(0.3)  # a screenshot, not a test: let the variant grid and the paint settle
+
+
+# Needed for the catalog, not for the window's first frame; imported together on a worker thread.
+DEFERRED_MODULES = (
+    "synq_desktop.store.working_copy",
+    "synq_desktop.ui.store_catalog_source",
+    "synq_desktop.app.catalog_stats",
+    "synq_desktop.api.client",
+    "synq_desktop.sync.engine",
+)
+
+
+def _import_deferred_modules() -> None:
+    for name in DEFERRED_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a missing sync engine leaves the catalog local (_sync_engine_class says so)
+            log.warning("could not import %s", name, exc_info=True)
 
 
 def _client_with_cache(conn: Connection, cache_file: Path) -> object:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QByteArray,
@@ -62,7 +63,6 @@ from synq_desktop.ui.edit_grid_view import EditGridView
 from synq_desktop.ui.find_replace import FIELDS, FindReplaceDialog, replaced
 from synq_desktop.ui.icons import icon
 from synq_desktop.ui.issues_panel import IssuesPanel
-from synq_desktop.ui.operations_dialog import OperationsDialog
 from synq_desktop.ui.product_form import ProductFormDialog
 from synq_desktop.ui.product_table_model import (
     COLUMNS as PRODUCT_COLUMNS,
@@ -79,6 +79,9 @@ from synq_desktop.ui.sync_status_bar import SyncStatusBar
 from synq_desktop.ui.variant_table_model import COLUMNS as VARIANT_COLUMNS
 from synq_desktop.ui.variant_table_model import VariantTableModel
 from synq_desktop.ui.write_queue import WriteQueue
+
+if TYPE_CHECKING:
+    from synq_desktop.ui.operations_dialog import OperationsDialog
 
 log = logging.getLogger(__name__)
 MAX_VARIANT_PRODUCTS = 50  # variants of at most this many selected products are shown together
@@ -971,6 +974,10 @@ class CatalogEditor(QWidget):
 
     def open_operations(self) -> OperationsDialog:
         """The rejected and uncertain changes (Ctrl+Shift+O, or the pending count in the status bar)."""
+        # Imported on first use: it reads the sync engine's reasons, and the engine (with the API client,
+        # httpx and pydantic) is not imported before the first page is painted.
+        from synq_desktop.ui.operations_dialog import OperationsDialog
+
         dialog = OperationsDialog(self.source, self)
         self._open_changing_dialog(dialog, dialog.changed)
         return dialog

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from synq_desktop.sync.reconcile import AMBIGUOUS
 from synq_desktop.ui.catalog_source import CatalogSource, OperationRow
 from synq_desktop.ui.dialog_future import ask
 from synq_desktop.ui.operation_fix_form import AdoptOperationDialog, FixOperationDialog
@@ -38,6 +37,10 @@ def describe(op: OperationRow) -> str:
 
 
 def why(op: OperationRow) -> str:
+    # Imported here, not at the top: the sync engine pulls in the API client (httpx, pydantic), and the
+    # window's first page must not wait for them. By the time a person opens this dialog it is loaded.
+    from synq_desktop.sync.reconcile import AMBIGUOUS
+
     text = op.reason + (f" (HTTP {op.http_status})" if op.http_status else "")
     if op.state == "UNCERTAIN" and not text:
         return "The answer was lost: the server may or may not have it."

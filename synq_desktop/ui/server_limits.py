@@ -10,9 +10,10 @@ the user tries anyway). Creating stays possible: those POST routes are documente
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from synq_desktop.api.capabilities import Ext
-from synq_desktop.api.models import Capabilities
+if TYPE_CHECKING:  # the API client (httpx, pydantic) is imported after the first painted page, not before
+    from synq_desktop.api.models import Capabilities
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,9 @@ def _server(capabilities: Capabilities) -> str:
 def limits_of(capabilities: Capabilities | None) -> ServerLimits:
     if capabilities is None:
         return NO_LIMITS
+    # Capabilities come from the API client, so its package is loaded by now: this import costs nothing.
+    from synq_desktop.api.capabilities import Ext
+
     server = _server(capabilities)
     taxonomy = Ext.TAXONOMY_EDITS in capabilities.ext
     return ServerLimits(

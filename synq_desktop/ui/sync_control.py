@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from synq_desktop.api.models import Capabilities
+if TYPE_CHECKING:  # the API client (httpx, pydantic) is imported after the first painted page, not before
+    from synq_desktop.api.models import Capabilities
 
 
 @dataclass(frozen=True, slots=True)
