@@ -175,8 +175,10 @@ class CatalogEditor(QWidget):
         self.grid.setDragEnabled(True)
         self.grid.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.grid.setItemDelegate(ValidatingDelegate(self._product_problem, self._product_choices, self.grid))
-        for i, column in enumerate(PRODUCT_COLUMNS):
-            self.grid.setColumnWidth(i, column.width)
+        self.grid.size_columns(PRODUCT_COLUMNS)
+        # The row header would show nothing (rows have no numbers here) yet asks the model for each visible
+        # row's header on every repaint (~1,300 calls); rows are selected through their cells instead.
+        self.grid.verticalHeader().hide()
         self.grid.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
 
         self.variant_grid = EditGridView(self)
@@ -186,8 +188,7 @@ class CatalogEditor(QWidget):
         self.variant_grid.setSortingEnabled(False)
         self.variant_grid.setItemDelegate(
             ValidatingDelegate(self._variant_problem, lambda _c: [], self.variant_grid))
-        for i, column in enumerate(VARIANT_COLUMNS):
-            self.variant_grid.setColumnWidth(i, column.width)
+        self.variant_grid.size_columns(VARIANT_COLUMNS)
         self.side = QTabWidget(self)
         self.side.setObjectName("sideTabs")
         self.side.tabBar().setObjectName("sideTabBar")

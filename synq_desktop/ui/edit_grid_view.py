@@ -10,14 +10,16 @@ product_table_model.py); the view only turns selections and clipboard text into 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtGui import QAction, QFontMetricsF, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
 from synq_desktop.ui.clipboard_tsv import format_tsv, parse_tsv
+from synq_desktop.ui.grid_columns import GridColumn
 from synq_desktop.ui.item_roles import EDIT
 
 
@@ -51,6 +53,16 @@ class EditGridView(QTableView):
         self._add_action("Paste", QKeySequence.StandardKey.Paste, self.paste_clipboard)
         self._add_action("Fill down", QKeySequence("Ctrl+D"), self.fill_down)
         self._add_action("Delete rows", QKeySequence.StandardKey.Delete, self.request_delete)
+
+    def size_columns(self, columns: Sequence[GridColumn]) -> None:
+        """Each column at its width, widened where a text it must show uncut (`GridColumn.fits`) needs more
+        in this grid's font: the delegate keeps a margin of the focus frame plus one pixel on each side, and
+        the grid line takes one pixel of the cell."""
+        margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 1
+        metrics = QFontMetricsF(self.font())  # fractional advances: the text layout rounds up, not down
+        for i, column in enumerate(columns):
+            needed = max((math.ceil(metrics.horizontalAdvance(text)) + margin for text in column.fits), default=0)
+            self.setColumnWidth(i, max(column.width, needed))
 
     def _add_action(self, text: str, shortcut: Any, slot: Any) -> QAction:
         action = QAction(text, self)

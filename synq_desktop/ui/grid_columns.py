@@ -21,6 +21,9 @@ class GridColumn:
     field: str | None = None  # the record field an edit sets; None: read-only
     editor: Editor = Editor.NONE
     width: int = 120
+    # Cell texts the column shows uncut (a status, a sync state): the grid widens the column to the
+    # widest of them in its own font, so a larger font or another platform's does not clip "ARCHIVED".
+    fits: tuple[str, ...] = ()
 
     @property
     def editable(self) -> bool:

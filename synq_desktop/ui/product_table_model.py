@@ -56,24 +56,24 @@ PAGE_SIZE = 200
 REST_AFTER_S = 0.03  # a list's head shown, its rest is read after this long without a newer query
 PRODUCT_IDS_MIME = "application/x-synq-product-ids"
 STATUSES = ("ACTIVE", "DRAFT", "ARCHIVED")
+_ISSUE_TEXT = {0: "", 1: "⚠ warning", 2: "✖ error"}
+_SYNC_TEXT = {"SYNCED": "", "PENDING": "pending", "IN_FLIGHT": "sending", "BLOCKED": "waiting",
+              "UNCERTAIN": "uncertain", "REJECTED": "rejected", "CONFLICT": "conflict"}
 
 COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("title", "Title", "title", "title", Editor.TEXT, 320),
     GridColumn("category", "Category", "category", "category_id", Editor.LOOKUP, 150),
     GridColumn("brand", "Brand", "brand", "brand_id", Editor.LOOKUP, 130),
     GridColumn("template", "Template", "template", "template_id", Editor.LOOKUP, 130),
-    GridColumn("status", "Status", "status", "status", Editor.CHOICE, 90),
+    GridColumn("status", "Status", "status", "status", Editor.CHOICE, 90, fits=STATUSES),
     GridColumn("variant_count", "Variants", "variant_count", width=70),
     GridColumn("quality", "Quality", "quality", width=70),
     GridColumn("updated_at", "Updated", "updated_at", width=150),
-    GridColumn("sync_state", "Sync", "sync_state", width=90),
-    GridColumn("issue_level", "Validation", "issue_level", width=90),
+    GridColumn("sync_state", "Sync", "sync_state", width=90, fits=tuple(_SYNC_TEXT.values())),
+    GridColumn("issue_level", "Validation", "issue_level", width=90, fits=tuple(_ISSUE_TEXT.values())),
 )
 COLUMN_BY_KEY = {c.key: i for i, c in enumerate(COLUMNS)}
 _NUMERIC = {"variant_count", "quality"}
-_ISSUE_TEXT = {0: "", 1: "⚠ warning", 2: "✖ error"}
-_SYNC_TEXT = {"SYNCED": "", "PENDING": "pending", "IN_FLIGHT": "sending", "BLOCKED": "waiting",
-              "UNCERTAIN": "uncertain", "REJECTED": "rejected", "CONFLICT": "conflict"}
 _ROW_FIELD_FOR = {"category_id": "category", "brand_id": "brand", "template_id": "template"}
 _ROLES_ANSWERED = frozenset((DISPLAY, EDIT, ID_ROLE, TOOLTIP, ALIGN, FOREGROUND, FONT))
 TITLE_COLUMN = COLUMN_BY_KEY["title"]

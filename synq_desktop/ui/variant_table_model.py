@@ -29,6 +29,9 @@ from synq_desktop.ui.write_queue import WriteQueue
 log = logging.getLogger(__name__)
 
 NEW_ROW_TEXT = "new variant…"
+_ISSUE_TEXT = {0: "", 1: "⚠ warning", 2: "✖ error"}
+# The sync column shows a state's name in lower case (SYNCED shows nothing).
+_SYNC_TEXTS = ("pending", "in flight", "blocked", "uncertain", "rejected", "conflict")
 
 COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("sku", "SKU", "sku", "sku", Editor.TEXT, 180),  # the demo SKUs (SHX00467-GRY-ONE-SIZE) fit
@@ -38,12 +41,11 @@ COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("cost_price", "Cost price", None, "cost_price", Editor.MONEY, 80),
     GridColumn("options", "Options", None, width=160),
     GridColumn("quality", "Quality", "data_quality_score", width=60),
-    GridColumn("sync_state", "Sync", "sync_state", width=80),
-    GridColumn("issue_level", "Validation", "issue_level", width=80),
+    GridColumn("sync_state", "Sync", "sync_state", width=80, fits=_SYNC_TEXTS),
+    GridColumn("issue_level", "Validation", "issue_level", width=80, fits=tuple(_ISSUE_TEXT.values())),
 )
 COLUMN_BY_KEY = {c.key: i for i, c in enumerate(COLUMNS)}
 _NUMERIC = {"price", "cost_price", "quality"}
-_ISSUE_TEXT = {0: "", 1: "⚠ warning", 2: "✖ error"}
 
 
 def variant_problem(column: GridColumn, text: str, currency: str | None) -> str | None:
