@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -180,10 +182,42 @@ async def child_start(path: Path) -> dict[str, float]:
     return result
 
 
-async def interactive(path: Path) -> dict[str, object]:
+class GcPauses:
+    """The garbage collector's pauses while sorting (through gc.callbacks): the longest, and how many full
+    (generation 2) collections ran. Any thread counts: a collection holds the GIL, so one on the reader
+    thread stops the GUI thread's Python code as surely as one on the GUI thread itself."""
+
+    def __init__(self) -> None:
+        self.longest_ms = 0.0
+        self.longest_generation = -1
+        self.full_collections = 0
+        self._started: dict[int, float] = {}
+
+    def __call__(self, phase: str, info: dict) -> None:
+        thread = threading.get_ident()
+        if phase == "start":
+            self._started[thread] = time.perf_counter()
+            return
+        started = self._started.pop(thread, None)
+        if started is None:
+            return
+        pause_ms = (time.perf_counter() - started) * 1000
+        self.full_collections += info["generation"] == 2
+        if pause_ms > self.longest_ms:
+            self.longest_ms, self.longest_generation = pause_ms, info["generation"]
+
+    def start(self) -> None:
+        gc.callbacks.append(self)
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self)
+
+
+async def interactive(path: Path, freeze: bool = True) -> dict[str, object]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
+    from synq_desktop.app.gc_tuning import freeze_start_up_objects
     from synq_desktop.app.loop_stalls import LoopStallMonitor
     from synq_desktop.ui.item_roles import ID_ROLE
     from synq_desktop.ui.product_table_model import COLUMNS
@@ -193,6 +227,10 @@ async def interactive(path: Path) -> dict[str, object]:
     editor.show()
     await editor.start()
     await on_screen(editor, paints, 0)
+    if freeze:
+        freeze_start_up_objects()  # as the app does once the catalog is shown (synq_desktop.app.gui)
+    gc_pauses = GcPauses()  # from here to the last sort: the searches, the search caches' rebuild, the sorts
+    gc_pauses.start()
     # The search caches are rebuilt on the reader thread after the first page (the catalog source);
     # a person looks at the window before typing, so the keystrokes start once that is done.
     warm_started = time.perf_counter()
@@ -238,6 +276,7 @@ async def interactive(path: Path) -> dict[str, object]:
             sort_cpu.append((time.process_time() - cpu_started) * 1000)
     await settled(editor)
     stalls.stop()
+    gc_pauses.stop()
     if editor.grid.currentIndex().data(ID_ROLE) != chosen:
         raise AssertionError("the selected product was lost while sorting")
     result = {
@@ -248,6 +287,9 @@ async def interactive(path: Path) -> dict[str, object]:
         "typed": typed,
         "sort_ms": sorts,
         "sort_max_gui_stall_ms": stalls.max_stall_ms,
+        "gc_longest_ms": gc_pauses.longest_ms,
+        "gc_longest_generation": gc_pauses.longest_generation,
+        "gc_full_collections": gc_pauses.full_collections,
         "rss_mb": rss_mb(),
         "warm_ms": warm_ms,
     }
@@ -268,8 +310,8 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def child(mode: str, db: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, mode, "--db", str(db)],
+def child(mode: str, db: Path, *extra: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, mode, "--db", str(db), *extra],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -289,6 +331,8 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=5, help="process starts to time")
     parser.add_argument("--runs", type=int, default=3, help="interactive runs (fresh processes) to take the median of")
     parser.add_argument("--sandbox-starts", type=int, default=3, help="synq-desktop --sandbox starts to time")
+    parser.add_argument("--no-gc-freeze", action="store_true",
+                        help="leave the start-up heap to the collector (what gc.freeze() saves, for comparison)")
     parser.add_argument("--child-start", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-interactive", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -296,7 +340,7 @@ def main() -> None:
         print(json.dumps(run_in_qt(lambda: child_start(args.db))), flush=True)
         return
     if args.child_interactive:
-        print(json.dumps(run_in_qt(lambda: interactive(args.db))), flush=True)
+        print(json.dumps(run_in_qt(lambda: interactive(args.db, freeze=not args.no_gc_freeze))), flush=True)
         return
     build_if_missing(args.db, args.products, args.variants_per_product)
     compile_bytecode()
@@ -312,7 +356,7 @@ def main() -> None:
     loads.append(os.getloadavg()[0])
     runs = []
     for _ in range(args.runs):
-        runs.append(child("--child-interactive", args.db))
+        runs.append(child("--child-interactive", args.db, *(["--no-gc-freeze"] if args.no_gc_freeze else [])))
         loads.append(os.getloadavg()[0])
     stalls = sandbox_start_stall(args.sandbox_starts)
     median = statistics.median
@@ -349,6 +393,11 @@ def main() -> None:
           f"[{ratio(median(sort_max), 80)} budget 80]; median {median(sort_median):.1f} ms "
           f"[{ratio(median(sort_median), 40)} bare floor 40]; longest GUI stall while sorting: median "
           f"{median(sort_stall):.0f} ms ({each(sort_stall)}) [{ratio(median(sort_stall), 50)} budget 50]")
+    gc_longest = [r["gc_longest_ms"] for r in runs]
+    print(f"    garbage collector (any thread: it holds the GIL) from the first page to the last sort ({'no ' if args.no_gc_freeze else ''}gc.freeze() "
+          f"after start-up): longest pause median {median(gc_longest):.1f} ms ({each(gc_longest, 1)}; generations "
+          f"{', '.join(str(r['gc_longest_generation']) for r in runs)}), full collections "
+          f"{', '.join(str(r['gc_full_collections']) for r in runs)}")
     for key in runs[0]["sort_ms"]:
         values = [r["sort_ms"][key] for r in runs]
         print(f"    sort {key:22} median {median(values):6.1f} ms ({each(values, 1)})")
