@@ -275,7 +275,12 @@ class GroupCommit:
                 await asyncio.sleep(GROUP_WINDOW)
             batch, self._queue = self._queue, []
             try:
-                results = await self._wc.write(_run_each, [work for work, _ in batch], doing="saving sync results")
+                # Not durable: a power cut can only undo answers whose operations then stay IN_FLIGHT, which
+                # the next start turns UNCERTAIN and reconciliation settles (as after a kill before this
+                # commit); the next claim's commit, durable, syncs them anyway. The fsync of a busy disk
+                # would otherwise hold the one writer thread, and the claims queued behind it.
+                results = await self._wc.write(_run_each, [work for work, _ in batch], doing="saving sync results",
+                                               durable=False)
             except BaseException as exc:  # noqa: BLE001 - handed to every waiter
                 for _, future in batch:
                     if future is None:
