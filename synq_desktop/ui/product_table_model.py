@@ -68,7 +68,8 @@ COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("status", "Status", "status", "status", Editor.CHOICE, 90, fits=STATUSES),
     GridColumn("variant_count", "Variants", "variant_count", width=70),
     GridColumn("quality", "Quality", "quality", width=70),
-    GridColumn("updated_at", "Updated", "updated_at", width=150),
+    # Shown as "YYYY-MM-DD hh:mm:ss" (_display); digits are equally wide in the fonts Qt picks here.
+    GridColumn("updated_at", "Updated", "updated_at", width=150, fits=("2026-12-31 23:59:59",)),
     GridColumn("sync_state", "Sync", "sync_state", width=90, fits=tuple(_SYNC_TEXT.values())),
     GridColumn("issue_level", "Validation", "issue_level", width=90, fits=tuple(_ISSUE_TEXT.values())),
 )

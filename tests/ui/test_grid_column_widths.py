@@ -1,4 +1,4 @@
-"""The product grid's fixed-text columns show their longest text uncut in the grid's own font (a
+"""The product grid's fixed-text columns (status, sync, validation, the update time) show their longest text uncut in the grid's own font (a
 status of ARCHIVED was clipped to "ARCHI…" at the old fixed width), and the grid has no row header."""
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ def test_status_column_fits_archived_in_the_grids_font(qloop, qtbot, catalog, pi
     qtbot.waitUntil(lambda: editor.products.rowCount() > 0 and editor.products.all_loaded(0, 2))
     assert [editor.products.index(r, status).data() for r in range(3)] == ["ARCHIVED"] * 3
     # Qt's own measure of what the delegate needs for the rows in view, margins and grid line included.
-    assert editor.grid.sizeHintForColumn(status) <= editor.grid.columnWidth(status)
+    for column in (status, COLUMN_BY_KEY["updated_at"]):
+        assert editor.grid.sizeHintForColumn(column) <= editor.grid.columnWidth(column)
     assert editor.grid.verticalHeader().isHidden()
     run_coroutine(qtbot, editor.settle())
