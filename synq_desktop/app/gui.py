@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import logging
 import os
 import re
@@ -27,6 +26,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from synq_desktop.app.catalog_modules import import_catalog_modules
 from synq_desktop.app.connection import Connection
 from synq_desktop.app.embedded_sandbox import DEFAULT_DEMO_PRODUCTS, EmbeddedSandbox
 from synq_desktop.app.gc_tuning import freeze_start_up_objects
@@ -135,10 +135,9 @@ class DesktopSession:
         # Stalls count from the first painted window on: building and showing it is start-up time.
         await asyncio.sleep(0)
         self.stalls.start()
-        # The modules behind the catalog (SQLAlchemy, the API client with httpx and pydantic, the sync
-        # engine) cost ~300 ms of imports: they load on a worker thread while the window is already up and
-        # the sandbox starts or the server answers, not before the first frame nor on the GUI thread.
-        self._deferred_imports = asyncio.get_running_loop().run_in_executor(None, _import_deferred_modules)
+        # The modules behind the catalog (catalog_modules.py): `synq-desktop` imported them before PySide6;
+        # a session started otherwise (tests) loads them on a worker thread, never on the GUI thread.
+        self._deferred_imports = asyncio.get_running_loop().run_in_executor(None, import_catalog_modules)
         opening = asyncio.ensure_future(self._open())
         try:
             await closed.wait()
@@ -306,9 +305,9 @@ class DesktopSession:
             start()
 
     async def _modules_loaded(self) -> None:
-        """Wait for the worker thread's imports (started once the window showed; at once when not run)."""
+        """Wait for catalog_modules.py's imports (a no-op once `synq-desktop` has made them)."""
         if self._deferred_imports is None:
-            self._deferred_imports = asyncio.get_running_loop().run_in_executor(None, _import_deferred_modules)
+            self._deferred_imports = asyncio.get_running_loop().run_in_executor(None, import_catalog_modules)
         await self._deferred_imports
 
     def _sync_control(self, copy: WorkingCopy, directory: object, engine_class: type | None) -> object:
@@ -372,24 +371,6 @@ class DesktopSession:
         if rows:
             editor.grid.selectRow(0)
         await asyncio.sleep(0.3)  # a screenshot, not a test: let the variant grid and the paint settle
-
-
-# Needed for the catalog, not for the window's first frame; imported together on a worker thread.
-DEFERRED_MODULES = (
-    "synq_desktop.store.working_copy",
-    "synq_desktop.ui.store_catalog_source",
-    "synq_desktop.app.catalog_stats",
-    "synq_desktop.api.client",
-    "synq_desktop.sync.engine",
-)
-
-
-def _import_deferred_modules() -> None:
-    for name in DEFERRED_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # a missing sync engine leaves the catalog local (_sync_engine_class says so)
-            log.warning("could not import %s", name, exc_info=True)
 
 
 def _client_with_cache(conn: Connection, cache_file: Path) -> object:

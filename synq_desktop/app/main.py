@@ -12,6 +12,10 @@ def main(argv: list[str] | None = None) -> int:
         from synq_desktop.cli.commands import run as run_cli
 
         return run_cli(args)
+    # Before PySide6 (which the GUI module imports): see catalog_modules.py for what this saves.
+    from synq_desktop.app.catalog_modules import import_catalog_modules
+
+    import_catalog_modules()
     from synq_desktop.app.gui import run as run_gui
 
     return run_gui(args)
