@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import json
 import os
 import statistics
@@ -336,6 +337,11 @@ def main() -> None:
     parser.add_argument("--child-start", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-interactive", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_start or args.child_interactive:
+        # In the app's order (synq_desktop.app.main, catalog_modules.py): the working copy's modules before
+        # PySide6, whose import hook reads the source of every module imported after it.
+        importlib.import_module("synq_desktop.store.working_copy")
+        importlib.import_module("synq_desktop.ui.store_catalog_source")
     if args.child_start:
         print(json.dumps(run_in_qt(lambda: child_start(args.db))), flush=True)
         return
