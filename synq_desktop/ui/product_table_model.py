@@ -61,7 +61,9 @@ _SYNC_TEXT = {"SYNCED": "", "PENDING": "pending", "IN_FLIGHT": "sending", "BLOCK
               "UNCERTAIN": "uncertain", "REJECTED": "rejected", "CONFLICT": "conflict"}
 
 COLUMNS: tuple[GridColumn, ...] = (
-    GridColumn("title", "Title", "title", "title", Editor.TEXT, 320),
+    # 250, not wider: the default layout (a 1440 px window, the grid's pane 790 px) then shows the first
+    # five columns whole; at 320 the pane ended inside Status and every row read "ACT", "ARC", "DRA".
+    GridColumn("title", "Title", "title", "title", Editor.TEXT, 250),
     GridColumn("category", "Category", "category", "category_id", Editor.LOOKUP, 150),
     GridColumn("brand", "Brand", "brand", "brand_id", Editor.LOOKUP, 130),
     GridColumn("template", "Template", "template", "template_id", Editor.LOOKUP, 130),

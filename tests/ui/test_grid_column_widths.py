@@ -41,3 +41,18 @@ def test_status_column_fits_archived_in_the_grids_font(qloop, qtbot, catalog, pi
         assert editor.grid.sizeHintForColumn(column) <= editor.grid.columnWidth(column)
     assert editor.grid.verticalHeader().isHidden()
     run_coroutine(qtbot, editor.settle())
+
+
+def test_default_layout_shows_the_status_column_whole(qloop, qtbot, catalog):
+    """The window's default size (the demo screenshots): the grid's pane ends after Status, not inside it."""
+    source, _copy, _ids = catalog
+    editor = CatalogEditor(source, NoSync())
+    qtbot.addWidget(editor)
+    editor.resize(1440, 860)
+    editor.show()
+    run_coroutine(qtbot, editor.start())
+    qtbot.waitUntil(lambda: editor.products.rowCount() > 0)
+    status = COLUMN_BY_KEY["status"]
+    right_edge = editor.grid.columnViewportPosition(status) + editor.grid.columnWidth(status)
+    assert right_edge <= editor.grid.viewport().width()
+    run_coroutine(qtbot, editor.settle())
