@@ -1,9 +1,11 @@
-"""The first painted page of the product grid does not wait for the sync engine or the API client.
+"""The product grid paints its first page without the sync engine or the API client.
 
 Importing them (httpx, pydantic, and in this environment click, rich and pygments through httpx's
-command line) cost 100-200 ms of a ~600 ms start; the window needs none of it to show its rows, so they
-load afterwards. A fresh process checks `sys.modules` at the grid's first paint of loaded rows: this
-module's own process has long imported everything and could not tell.
+command line) cost 100-200 ms of a ~600 ms editor start (bench/ui_grid.py), and nothing in the grid needs
+them: no module of synq_desktop.ui may import them at its top. (The app's own flow, which asks the server
+for counts and builds the editor over the sync engine, imports them on purpose: app/catalog_modules.py.)
+A fresh process checks `sys.modules` at the grid's first paint of loaded rows: this module's own process
+has long imported everything and could not tell.
 """
 from __future__ import annotations
 
