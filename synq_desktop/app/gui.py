@@ -251,15 +251,10 @@ class DesktopSession:
         self.connection = conn
         self.window.show_busy("Loading the catalog…")
         await self._modules_loaded()
-        from synq_desktop.app.catalog_stats import StatsError, fetch_stats
-
-        try:
-            stats = await fetch_stats(conn)
-        except StatsError as exc:
-            self._problem(str(exc))
-            return
-        self.window.show_stats(stats)
+        # The working copy first: an editor who starts offline (or whose server is failing) works on the
+        # local copy; the server's counts are a bonus that arrives after it, or a note in the status bar.
         await self._open_editor(conn, profile_name)
+        await self._show_server_counts(conn)
         self.ready.set()
         shot = os.environ.get(SCREENSHOT_ENV)
         if shot:
@@ -274,6 +269,19 @@ class DesktopSession:
             print(f"{READY_LINE} max_gui_stall_ms={self.stalls.max_stall_ms:.0f} {counts}", flush=True)
             self.window.close()
 
+
+    async def _show_server_counts(self, conn: Connection) -> None:
+        """GET /stats into the counts tab; unreachable or failing, the catalog stays open and says so."""
+        assert self.window is not None
+        from synq_desktop.app.catalog_stats import StatsError, fetch_stats
+
+        try:
+            stats = await fetch_stats(conn)
+        except StatsError as exc:
+            log.warning("server counts unavailable: %s", exc)
+            self.window.statusBar().showMessage(f"Working on the local copy. {exc}", 30_000)
+            return
+        self.window.show_stats(stats)
 
     async def _open_editor(self, conn: Connection, profile_name: str) -> None:
         """The working copy of the profile, the sync engine over it, and the editor in the window."""
