@@ -43,6 +43,9 @@ ob = schema.outbox
 LINK_VALUE = "attribute_value_id"
 WHOLE_RECORD = "*"  # the conflict field of an edit against a remote delete
 DELETED_HERE = "(deleted here)"  # the conflict field of a delete against a record changed on the server
+# Where a delete keeps the record's unsent operations it made moot (a rename, a link): undoing the delete
+# queues them again, so the record comes back exactly as it was, its pending edits included.
+SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +68,17 @@ class Operation:
     batch_id: str | None
     created_at: str
     updated_at: str
+    # A delete's: the unsent operations of the record it made moot, as stored rows (never sent with it).
+    superseded: tuple[dict[str, Any], ...] = ()
 
 
 def _operation(row: Any) -> Operation:
     m = row._mapping
+    payload = dict(m["payload"] or {})
+    superseded = tuple(payload.pop(SUPERSEDED, None) or ()) if m["kind"] == OpKind.DELETE.value else ()
     return Operation(
         seq=m["seq"], op_id=m["op_id"], entity_type=EntityType(m["entity_type"]), entity_id=m["entity_id"],
-        kind=OpKind(m["kind"]), payload=dict(m["payload"] or {}),
+        kind=OpKind(m["kind"]), payload=payload, superseded=superseded,
         base=dict(m["base"]) if m["base"] is not None else None, idempotency_key=m["idempotency_key"],
         state=OpState(m["state"]), depends_on=m["depends_on"], attempts=m["attempts"],
         next_attempt_at=m["next_attempt_at"], last_error=m["last_error"], http_status=m["http_status"],
@@ -264,10 +271,14 @@ def queue(connection: Connection, entity_type: EntityType, entity_id: str, kind:
             gone = [op.op_id for op in tail]
             connection.execute(delete(ob).where(ob.c.op_id.in_(gone)))
             return Queued(None, coalesced=True, vanished=gone)
-        moot = [op.op_id for op in tail if op.kind != OpKind.CREATE]
+        moot_ops = [op for op in tail if op.kind != OpKind.CREATE]
+        moot = [op.op_id for op in moot_ops]
+        delete_payload = dict(payload)
         if moot:
             connection.execute(delete(ob).where(ob.c.op_id.in_(moot)))
-        return Queued(_insert_op(connection, entity_type, entity_id, kind, payload, base, batch_id),
+            # Kept inside the delete, not dropped: an undo of the delete must bring the rename back too.
+            delete_payload[SUPERSEDED] = [_stored(op) for op in moot_ops]
+        return Queued(_insert_op(connection, entity_type, entity_id, kind, delete_payload, base, batch_id),
                       coalesced=bool(moot), vanished=moot)
     if kind in (OpKind.LINK, OpKind.UNLINK):
         opposite = OpKind.UNLINK if kind == OpKind.LINK else OpKind.LINK
@@ -277,6 +288,33 @@ def queue(connection: Connection, entity_type: EntityType, entity_id: str, kind:
             connection.execute(delete(ob).where(ob.c.op_id == undone.op_id))
             return Queued(None, coalesced=True, vanished=[undone.op_id])
     return Queued(_insert_op(connection, entity_type, entity_id, kind, payload, base, batch_id))
+
+
+def _stored(op: Operation) -> dict[str, Any]:
+    """What re-queueing a superseded operation needs (its op id and Idempotency-Key kept: the same change)."""
+    return {"op_id": op.op_id, "kind": op.kind.value, "payload": op.payload, "base": op.base,
+            "idempotency_key": op.idempotency_key, "batch_id": op.batch_id, "created_at": op.created_at}
+
+
+def _requeue_superseded(connection: Connection, spec: EntitySpec, delete_op: Operation) -> None:
+    """Undo of a delete: the operations it made moot go back in their order, and the row shows their
+    values again (a pull while the record was hidden may have written the server's over them)."""
+    row_values: dict[str, Any] = {}
+    for stored in delete_op.superseded:
+        kind = OpKind(stored["kind"])
+        payload = dict(stored.get("payload") or {})
+        connection.execute(insert(ob).values(
+            op_id=stored["op_id"], entity_type=spec.type.value, entity_id=delete_op.entity_id, kind=kind.value,
+            payload=payload, base=stored.get("base"), idempotency_key=stored["idempotency_key"],
+            state=OpState.PENDING.value, batch_id=stored.get("batch_id"), created_at=stored["created_at"],
+            updated_at=now_iso()))
+        requeued = get(connection, stored["op_id"])
+        assert requeued is not None
+        _set_block(connection, requeued, payload)
+        if kind == OpKind.UPDATE:
+            row_values.update({name: value for name, value in payload.items() if name in spec.table.c})
+    if row_values:
+        connection.execute(update(spec.table).where(spec.table.c.local_id == delete_op.entity_id).values(row_values))
 
 
 # -- the sync engine's side ---------------------------------------------------------------------------
@@ -510,6 +548,8 @@ def mark_applied(connection: Connection, op_id: str, server_record: Mapping[str,
             # Records pulled before this answer may name the new record by its server id: point them here.
             _repoint(connection, op.entity_type, server_id, op.entity_id)
     connection.execute(_DELETE, {"op_id": op.op_id})
+    if op.kind == OpKind.CREATE and server_record:
+        _queue_untaken_fields(connection, spec, op, server_record)
     remaining = record_ops(connection, op.entity_type, op.entity_id)
     if op.kind in (OpKind.CREATE, OpKind.UPDATE):
         if server_record:
@@ -547,6 +587,32 @@ def mark_applied(connection: Connection, op_id: str, server_record: Mapping[str,
             if get(connection, dependent.op_id).state == OpState.PENDING:  # type: ignore[union-attr]
                 unblocked.append(dependent.op_id)
     return unblocked
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _queue_untaken_fields(connection: Connection, spec: EntitySpec, create_op: Operation,
+                          server_record: Mapping[str, Any]) -> str | None:
+    """A create endpoint may take fewer fields than the update (a docs-only POST /products takes title,
+    description and category only: no category_id, brand_id, status): fields the create carried with a
+    value that its answer lacks or leaves empty were not taken. They become an update of the record,
+    queued after the create in the same transaction that applies its answer (a kill between the two
+    loses nothing), and the row keeps the values (it is PENDING until the update is applied). A value the
+    server answers differently (its normal form) is its word, as for any answer. Fields a later
+    operation of the record carries are left to it (it holds the newer value). Returns the op id."""
+    if not spec.can_update:
+        return None
+    theirs = local_fields(connection, spec.type, server_record)
+    later = _pending_fields(connection, create_op)
+    untaken = {name: value for name, value in create_op.payload.items()
+               if name in spec.fields and name not in later and not _empty(value)
+               and (name not in theirs or _empty(theirs[name]))}
+    if not untaken:
+        return None
+    base = {name: theirs.get(name) for name in untaken}
+    return _insert_op(connection, spec.type, create_op.entity_id, OpKind.UPDATE, untaken, base, create_op.batch_id)
 
 
 _OP_KEYS_BY_ID = select(ob.c.op_id, ob.c.entity_type, ob.c.entity_id, ob.c.kind, ob.c.state).where(
@@ -894,7 +960,8 @@ def _resolve_local_delete(connection: Connection, conflict: ConflictRow, op: Ope
             state=OpState.PENDING.value, next_attempt_at=None, last_error=None, updated_at=now_iso()))
         refresh_sync_state(connection, conflict.entity_type, [conflict.entity_id])
     else:
-        discard(connection, op.op_id)
+        # The person chose the server's version over their delete: edits the delete had made moot stay gone.
+        discard(connection, op.op_id, restore_superseded=False)
 
 
 def _resolve_remote_delete(connection: Connection, spec: EntitySpec, conflict: ConflictRow, choice: str) -> None:
@@ -932,10 +999,12 @@ def dependents(connection: Connection, op_id: str) -> list[Operation]:
     return found
 
 
-def discard(connection: Connection, op_id: str) -> list[str]:
+def discard(connection: Connection, op_id: str, *, restore_superseded: bool = True) -> list[str]:
     """Drop an operation the user gave up on (never one IN_FLIGHT) and undo its local effect: a create
     removes the local record (and what was blocked on it), an update puts the server's values back,
-    a delete brings the record back, a link or unlink is undone. Returns every op id removed."""
+    a delete brings the record back as it was before the delete (the unsent edits it made moot are
+    queued again unless `restore_superseded` is False), a link or unlink is undone. Returns every op id
+    removed."""
     op = _require(connection, op_id, (*UNSENT, OpState.UNCERTAIN, OpState.CONFLICT, OpState.REJECTED))
     spec = SPECS[op.entity_type]
     table = spec.table
@@ -959,6 +1028,8 @@ def discard(connection: Connection, op_id: str) -> list[str]:
                 connection.execute(update(table).where(table.c.local_id == op.entity_id).values(restore))
         elif op.kind == OpKind.DELETE:
             connection.execute(update(table).where(table.c.local_id == op.entity_id).values(deleted=0))
+            if restore_superseded:
+                _requeue_superseded(connection, spec, op)
         elif op.kind in (OpKind.LINK, OpKind.UNLINK):
             links = schema.value_links
             where = (links.c.owner_type == op.entity_type.value, links.c.owner_id == op.entity_id,
@@ -977,7 +1048,10 @@ def discard(connection: Connection, op_id: str) -> list[str]:
 
 
 def revert_record(connection: Connection, entity_type: EntityType | str, local_id: str) -> list[str]:
-    """Give up every local change of a record that is not in flight: back to the server's version."""
+    """Give up every local change of a record that is not in flight: back to the server's version. An
+    unsent delete is the exception that undo relies on: giving it up brings the record back as it was
+    before the delete, so the edits the delete had made moot are queued again (a second revert gives
+    those up)."""
     spec = spec_for(entity_type)
     removed: list[str] = []
     for op in reversed(record_ops(connection, spec.type, local_id)):
