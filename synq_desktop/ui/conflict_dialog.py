@@ -22,11 +22,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from synq_desktop.store.outbox import DELETED_HERE, WHOLE_RECORD
 from synq_desktop.ui.catalog_source import CatalogSource, ConflictRow
 from synq_desktop.ui.pick_list_table import PickListTable
 
 log = logging.getLogger(__name__)
 HEADERS = ("Record", "Field", "Base (last synced)", "Mine", "Theirs", "Changed on the server by")
+# Why a whole-record conflict has no value to type: the only choices are the record's fate.
+NO_VALUE_REASON = {
+    DELETED_HERE: "You deleted this record and the server changed it: there is no value to type. Keep mine "
+                  "deletes it on the server too; take theirs keeps the server's version.",
+    WHOLE_RECORD: "The server deleted this record and you changed it: there is no value to type. Keep mine "
+                  "sends it again as a new record; take theirs removes it here too.",
+}
 
 
 def shown(value: object) -> str:
@@ -39,7 +47,7 @@ def shown(value: object) -> str:
 
 def _cells(c: ConflictRow) -> tuple[str, ...]:
     who = " ".join(part for part in (c.theirs_by or "", (c.theirs_at or "").replace("T", " ")[:16]) if part)
-    field = "(deleted on the server)" if c.field == "*" else c.field
+    field = "(deleted on the server)" if c.field == WHOLE_RECORD else c.field
     return (f"{c.entity_type} {c.label}".strip(), field, shown(c.base), shown(c.mine), shown(c.theirs),
             who or "unknown")
 
@@ -99,8 +107,10 @@ class ConflictResolverDialog(QDialog):
         chosen = self.current()
         for widget in (self.keep_mine, self.take_theirs, self.use_value, self.new_value):
             widget.setEnabled(chosen is not None)
-        self.use_value.setEnabled(chosen is not None and chosen.field != "*")
-        self.new_value.setEnabled(chosen is not None and chosen.field != "*")
+        refusal = NO_VALUE_REASON.get(chosen.field, "") if chosen is not None else ""
+        for widget in (self.use_value, self.new_value):
+            widget.setEnabled(chosen is not None and not refusal)
+            widget.setToolTip(refusal)  # a disabled control says why it is disabled
         if chosen is not None:
             self.new_value.setText("" if chosen.mine is None else shown(chosen.mine))
 
@@ -108,6 +118,8 @@ class ConflictResolverDialog(QDialog):
         chosen = self.current()
         if chosen is None or (self._busy is not None and not self._busy.done()):
             return
+        if choice == "value" and chosen.field in NO_VALUE_REASON:
+            return  # disabled for such a row; the store would refuse it anyway
         self._busy = asyncio.ensure_future(self.decide(chosen.id, choice, self.new_value.text()))
 
     async def decide(self, conflict_id: int, choice: str, value: object = None) -> None:
