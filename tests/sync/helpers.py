@@ -5,6 +5,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from synq_desktop.api import RetryPolicy, SynqClient
 from synq_desktop.store import edits
 from synq_desktop.store.working_copy import WorkingCopy
@@ -75,3 +77,9 @@ def new_variant(wc: WorkingCopy, product_id: str, sku: str, price: str = "10.00"
 
 
 __all__ = ["client_for", "edit", "last_seq", "new_product", "new_variant", "server_all", "server_get", "sync"]
+
+
+def row_of(wc: WorkingCopy, table: Any, local_id: str) -> dict[str, Any]:
+    """The working copy's row of `table` for `local_id`, as a plain dict."""
+    with wc.reading() as connection:
+        return dict(connection.execute(select(table).where(table.c.local_id == local_id)).mappings().one())

@@ -5,24 +5,11 @@ keeps them and ends SYNCED, and the record is created once."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from synq_desktop.store import edits, outbox, schema
 from synq_desktop.store.states import OpKind, OpState
 from synq_desktop.store.working_copy import WorkingCopy
-from tests.sync.helpers import edit, last_seq, new_product, server_get, sync
-
-
-@pytest.fixture
-def wc(tmp_path):
-    copy = WorkingCopy.open(tmp_path / "catalog.sqlite")
-    yield copy
-    copy.close()
-
-
-def row_of(wc: WorkingCopy, table, local_id: str) -> dict:
-    with wc.reading() as connection:
-        return dict(connection.execute(select(table).where(table.c.local_id == local_id)).mappings().one())
+from tests.sync.helpers import edit, last_seq, new_product, row_of, server_get, sync
 
 
 def product_with_category_and_brand(wc: WorkingCopy) -> tuple[str, str, str]:

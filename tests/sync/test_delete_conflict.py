@@ -14,13 +14,6 @@ from synq_desktop.store.working_copy import WorkingCopy
 from tests.sync.helpers import edit, last_seq, new_product, server_get, sync
 
 
-@pytest.fixture
-def wc(tmp_path):
-    copy = WorkingCopy.open(tmp_path / "catalog.sqlite")
-    yield copy
-    copy.close()
-
-
 def product_row(wc: WorkingCopy, local_id: str) -> dict:
     p = schema.products
     with wc.reading() as connection:

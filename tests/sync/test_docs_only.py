@@ -5,16 +5,8 @@ import pytest
 
 from synq_desktop.store import edits, outbox
 from synq_desktop.store.states import OpState
-from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync.reconcile import AMBIGUOUS
 from tests.sync.helpers import edit, new_product, new_variant, server_get, sync
-
-
-@pytest.fixture
-def wc(tmp_path):
-    copy = WorkingCopy.open(tmp_path / "catalog.sqlite")
-    yield copy
-    copy.close()
 
 
 @pytest.fixture

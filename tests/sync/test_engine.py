@@ -8,7 +8,6 @@ import pytest
 from synq_desktop.store import edits, outbox, sync_meta
 from synq_desktop.store.errors import ProfileLockedError, ReadOnlyError
 from synq_desktop.store.states import EntityType, OpState
-from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync.engine import SyncEngine
 from synq_desktop.sync.progress import Cancelled
 from tests.sync.helpers import (
@@ -21,13 +20,6 @@ from tests.sync.helpers import (
     server_get,
     sync,
 )
-
-
-@pytest.fixture
-def wc(tmp_path):
-    copy = WorkingCopy.open(tmp_path / "catalog.sqlite")
-    yield copy
-    copy.close()
 
 
 def row(wc, table: str, local_id: str) -> dict:

@@ -3,20 +3,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from sqlalchemy import select
 
 from synq_desktop.store import edits, schema
-from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync import jobs
 from tests.sync.helpers import client_for, new_product, new_variant, server_get, sync
-
-
-@pytest.fixture
-def wc(tmp_path):
-    copy = WorkingCopy.open(tmp_path / "catalog.sqlite")
-    yield copy
-    copy.close()
 
 
 def test_jobs_queued_offline_are_sent_and_followed(wc, demo_creds):

@@ -13,13 +13,6 @@ from tests.sync.helpers import last_seq, new_product, server_all, sync
 
 
 @pytest.fixture
-def wc(tmp_path):
-    copy = WorkingCopy.open(tmp_path / "catalog.sqlite")
-    yield copy
-    copy.close()
-
-
-@pytest.fixture
 def admin(docs_only_sandbox):
     return docs_only_sandbox.mint("ADMIN")
 

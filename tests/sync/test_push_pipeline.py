@@ -9,18 +9,10 @@ import pytest
 
 from synq_desktop.store import edits, outbox
 from synq_desktop.store.states import OpState
-from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync.engine import SyncEngine
 from synq_desktop.sync.progress import Cancelled
 from synq_desktop.sync.push import CANCELLED
 from tests.sync.helpers import client_for, new_product, server_all, sync
-
-
-@pytest.fixture
-def wc(tmp_path):
-    copy = WorkingCopy.open(tmp_path / "catalog.sqlite")
-    yield copy
-    copy.close()
 
 
 def test_cancel_mid_push_releases_what_was_claimed_but_not_sent(wc, creds):

@@ -3,26 +3,11 @@ queueing the delete made the pending rename moot, and the undo queues it again, 
 rename instead of a pull silently restoring the server's name."""
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
-
 from synq_desktop.store import edits, outbox, schema
 from synq_desktop.store.entities import SPECS
 from synq_desktop.store.states import OpKind, OpState
 from synq_desktop.store.working_copy import WorkingCopy
-from tests.sync.helpers import edit, new_product, server_get, sync
-
-
-@pytest.fixture
-def wc(tmp_path):
-    copy = WorkingCopy.open(tmp_path / "catalog.sqlite")
-    yield copy
-    copy.close()
-
-
-def row_of(wc: WorkingCopy, table, local_id: str) -> dict:
-    with wc.reading() as connection:
-        return dict(connection.execute(select(table).where(table.c.local_id == local_id)).mappings().one())
+from tests.sync.helpers import edit, new_product, row_of, server_get, sync
 
 
 def pending(wc: WorkingCopy, entity_type: str, local_id: str) -> list[tuple[OpKind, dict, OpState]]:
