@@ -4,46 +4,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import keyring
-import keyring.backend
 import pytest
 
 from synq_desktop.store import credentials
 from synq_desktop.store.profiles import Profile
+from tests.support.keyrings import MemoryKeyring
 
 PROFILE = Profile("work", "https://api.synq.app", "t-1", "o-1")
 
 
-class _RecordingKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
-
-
-class MemoryKeyring(_RecordingKeyring):
-    """Stands for an OS keyring: it keeps secrets out of files."""
-
-
-class PlaintextKeyring(_RecordingKeyring):
+class PlaintextKeyring(MemoryKeyring):
     """Named like keyrings.alt's file backend, which writes secrets to disk in clear."""
 
 
 @pytest.fixture
-def use_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[type[_RecordingKeyring]], _RecordingKeyring]]:
+def use_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[type[MemoryKeyring]], MemoryKeyring]]:
     monkeypatch.delenv(credentials.TOKEN_ENV, raising=False)
     previous = keyring.get_keyring()
 
-    def install(backend_class: type[_RecordingKeyring]) -> _RecordingKeyring:
+    def install(backend_class: type[MemoryKeyring]) -> MemoryKeyring:
         backend = backend_class()
         keyring.set_keyring(backend)
         return backend
