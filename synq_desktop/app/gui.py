@@ -419,6 +419,7 @@ def run(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("synq-desktop")
     app.setOrganizationName("Synq")
+    app.setDesktopFileName("synq-desktop")  # Wayland shells match the window to resources/synq-desktop.desktop
     # The session decides when to quit: after the window closed AND the shutdown finished.
     app.setQuitOnLastWindowClosed(False)
     apply_color_scheme(app, os.environ.get(COLOR_SCHEME_ENV, ""))
