@@ -6,8 +6,9 @@ thread of this process that work still stalled the GUI loop for 80-330 ms (the i
 schema building and the seeding hold the GIL; so do the server's own threads while it answers the
 first sync). So the server runs as a child process (`synq-sandbox` on the profile's file), which
 dies with the app: it stops on SIGTERM, and when its stdin (a pipe from this process) reaches end of
-file, i.e. when this process is gone however it ended. A frozen build (no `python -c`) keeps the
-server on a thread here. Only the start (spawn, read the facts it prints) runs on a worker thread.
+file, i.e. when this process is gone however it ended. A frozen build has no `python -c`: it starts
+itself with the hidden `_sandbox-child` command (app/main.py) instead; in-process it stalled the GUI
+66-375 ms too. Only the start (spawn, read the facts it prints) runs on a worker thread.
 
 The sandbox keeps its demo tenant, org and credentials in its own database file, so a restart on the
 same file opens the same catalog without reseeding; the app holds the token in memory only.
@@ -29,21 +30,34 @@ from synq_desktop.app.connection import Connection
 DATABASE_FILE = "sandbox.sqlite"
 DEFAULT_DEMO_PRODUCTS = 500
 STOP_TIMEOUT_S = 15.0
-# The child: synq-sandbox's own main, plus a thread that turns end of file on stdin (this process is
-# gone) into the SIGTERM the command line stops on.
-CHILD_CODE = (
-    "import os, signal, sys, threading\n"
-    "from synq_desktop.sandbox.cli import main\n"
-    "def orphaned():\n"
-    "    sys.stdin.read()\n"
-    "    os.kill(os.getpid(), signal.SIGTERM)\n"
-    "threading.Thread(target=orphaned, daemon=True).start()\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
+SANDBOX_CHILD_COMMAND = "_sandbox-child"  # `synq-desktop _sandbox-child ...`: how a frozen build starts it
+CHILD_CODE = "import sys\nfrom synq_desktop.app.embedded_sandbox import run_child\nsys.exit(run_child(sys.argv[1:]))\n"
+
+
+def run_child(argv: list[str]) -> int:
+    """The child: synq-sandbox's own main, plus a thread that turns end of file on stdin (the app is
+    gone) into the SIGTERM the command line stops on."""
+    import signal
+
+    from synq_desktop.sandbox.cli import main
+
+    def orphaned() -> None:
+        sys.stdin.read()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=orphaned, name="synq-sandbox-orphan-watch", daemon=True).start()
+    return main(argv)
+
+
+def child_command(arguments: list[str]) -> list[str]:
+    """The command line that starts the sandbox child from this interpreter or this frozen build."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, SANDBOX_CHILD_COMMAND, *arguments]
+    return [sys.executable, "-c", CHILD_CODE, *arguments]
 
 
 class EmbeddedSandbox:
-    """Starts and stops one in-process SandboxServer for a profile directory."""
+    """Starts and stops the sandbox child process of a profile directory."""
 
     def __init__(self, directory: Path, demo_products: int = DEFAULT_DEMO_PRODUCTS, seed: int = 1) -> None:
         self.directory = directory
@@ -75,11 +89,9 @@ class EmbeddedSandbox:
         self._executor.shutdown(wait=False)
 
     def _start_blocking(self) -> Connection:
-        if getattr(sys, "frozen", False):
-            return self._start_in_process()
         # demo_products only matters on the first start: the sandbox never reseeds an existing file.
-        command = [sys.executable, "-c", CHILD_CODE, "--db", str(self.database_path),
-                   "--demo", str(self.demo_products), "--seed", str(self.seed)]
+        command = child_command(["--db", str(self.database_path), "--demo", str(self.demo_products),
+                                 "--seed", str(self.seed)])
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -102,23 +114,8 @@ class EmbeddedSandbox:
         return Connection(base_url=facts["URL"], tenant_id=facts["TENANT_ID"], org_id=facts["ORG_ID"],
                           token=facts["TOKEN"])
 
-    def _start_in_process(self) -> Connection:
-        # Imported here, on the worker thread: the import alone costs far more than 50 ms.
-        from synq_desktop.sandbox.server import SandboxServer
-        from synq_desktop.sandbox.settings import SandboxSettings
-
-        settings = SandboxSettings(database=self.database_path, demo_products=self.demo_products, seed=self.seed)
-        server = SandboxServer(settings)
-        base_url = server.start()
-        self._server = server
-        token, tenant_id, org_id = server.demo_credentials
-        return Connection(base_url=base_url, tenant_id=str(tenant_id), org_id=str(org_id), token=token)
-
     @staticmethod
-    def _stop_server(server: Any) -> None:
-        if not isinstance(server, subprocess.Popen):
-            server.stop()
-            return
+    def _stop_server(server: subprocess.Popen[str]) -> None:
         if server.poll() is None:
             server.terminate()
             try:

@@ -8,6 +8,10 @@ HEADLESS_COMMANDS = {"sync", "status", "profile"}
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "_sandbox-child":  # embedded_sandbox.SANDBOX_CHILD_COMMAND, from a frozen build
+        from synq_desktop.app.embedded_sandbox import run_child
+
+        return run_child(args[1:])
     if args and args[0] in HEADLESS_COMMANDS:
         from synq_desktop.cli.commands import run as run_cli
 
