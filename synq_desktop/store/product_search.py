@@ -172,22 +172,38 @@ def _ascii_folded(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
+def _per_file_version[T](connection: Connection, key: str,
+                         make: Callable[[sqlite3.Connection], T] | None) -> T | None:
+    """What `make(raw)` built for this version of the file, kept in the connection under `key`; None
+    when nothing is kept and `make` is None. A value built while something was committed is returned
+    but not kept (it may mix two versions)."""
+    raw = driver_connection(connection)
+    version = file_version(raw)
+    cached = connection.info.get(key)
+    if cached is not None and cached[0] == version:
+        kept: T | None = cached[1]
+        return kept
+    if make is None:
+        return None
+    value = make(raw)
+    if file_version(raw) == version:
+        connection.info[key] = (version, value)
+    return value
+
+
 def _titles(connection: Connection, abandon: Callable[[], bool] | None = None) -> list[str]:
     """The ASCII-folded titles of the live products by rowid ("" for no product, a deleted one or no
     title), for this version of the file."""
-    raw = driver_connection(connection)
-    version = file_version(raw)
-    cached = connection.info.get(_TITLES)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    # In rowid order: left to itself SQLite reads the title index (title order), and a scan over
-    # strings laid out in another order than the list runs 3x slower (each one a cache miss).
-    rowids, titles = _rowids_and(raw.execute(
-        "SELECT rowid, title FROM products WHERE deleted = 0 AND title IS NOT NULL ORDER BY rowid"), abandon)
-    placed = _by_rowid(rowids, [_ascii_folded(title) for title in titles], _products_size(raw))
-    if file_version(raw) == version:
-        connection.info[_TITLES] = (version, placed)
-    return placed
+    def build(raw: sqlite3.Connection) -> list[str]:
+        # In rowid order: left to itself SQLite reads the title index (title order), and a scan over
+        # strings laid out in another order than the list runs 3x slower (each one a cache miss).
+        rowids, titles = _rowids_and(raw.execute(
+            "SELECT rowid, title FROM products WHERE deleted = 0 AND title IS NOT NULL ORDER BY rowid"), abandon)
+        return _by_rowid(rowids, [_ascii_folded(title) for title in titles], _products_size(raw))
+
+    titles = _per_file_version(connection, _TITLES, build)
+    assert titles is not None
+    return titles
 
 
 def _rowid_set(raw: sqlite3.Connection, sql: str, *params: Any) -> set[int]:
@@ -240,22 +256,17 @@ def _products_by_variant_text(connection: Connection, term: str) -> set[int]:
 def _variant_products(connection: Connection, *, build: bool,
                       abandon: Callable[[], bool] | None = None) -> array[int] | None:
     """Product rowid by variant rowid (0: a deleted variant or product), for this version of the file."""
-    raw = driver_connection(connection)
-    version = file_version(raw)
-    cached = connection.info.get(_VARIANT_MAP)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    if not build:
-        return None
-    product_rowid = dict(raw.execute("SELECT local_id, rowid FROM products WHERE deleted = 0"))
-    top = raw.execute("SELECT max(rowid) FROM variants").fetchone()[0] or 0
-    mapping = array("q", bytes(8 * (top + 1)))
-    get = product_rowid.get
-    for rowid, product_id in _rows(raw.execute("SELECT rowid, product_id FROM variants WHERE deleted = 0"), abandon):
-        mapping[rowid] = get(product_id, 0)
-    if file_version(raw) == version:
-        connection.info[_VARIANT_MAP] = (version, mapping)
-    return mapping
+    def make(raw: sqlite3.Connection) -> array[int]:
+        product_rowid = dict(raw.execute("SELECT local_id, rowid FROM products WHERE deleted = 0"))
+        top = raw.execute("SELECT max(rowid) FROM variants").fetchone()[0] or 0
+        mapping = array("q", bytes(8 * (top + 1)))
+        get = product_rowid.get
+        variants = raw.execute("SELECT rowid, product_id FROM variants WHERE deleted = 0")
+        for rowid, product_id in _rows(variants, abandon):
+            mapping[rowid] = get(product_id, 0)
+        return mapping
+
+    return _per_file_version(connection, _VARIANT_MAP, make if build else None)
 
 
 # SKUs per product held in memory (ASCII-folded, joined by newlines: no search word holds one, so
@@ -271,24 +282,18 @@ def _product_skus(connection: Connection, *, build: bool,
                   abandon: Callable[[], bool] | None = None) -> list[str] | None:
     """The live variants' SKUs folded, per live product by rowid ("" where none), or None when not
     built for this version of the file (and `build` is false) or when a SKU is not ASCII."""
-    raw = driver_connection(connection)
-    version = file_version(raw)
-    cached = connection.info.get(_SKU_TEXT)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    if not build:
-        return None
-    # SQLite groups the SKUs per product (through the variants' product index): half the CPU of
-    # grouping 400k rows in Python, and the GIL is let go between rows.
-    rowids, texts = _rowids_and(raw.execute(
-        "SELECT p.rowid, group_concat(v.sku, char(10)) FROM products p JOIN variants v ON v.product_id = p.local_id "
-        "WHERE p.deleted = 0 AND v.deleted = 0 AND v.sku IS NOT NULL GROUP BY p.rowid"), abandon)
-    items = None
-    if all(map(str.isascii, texts)):
-        items = _by_rowid(rowids, [text.lower() for text in texts], _products_size(raw))  # in rowid order
-    if file_version(raw) == version:
-        connection.info[_SKU_TEXT] = (version, items)
-    return items
+    def make(raw: sqlite3.Connection) -> list[str] | None:
+        # SQLite groups the SKUs per product (through the variants' product index): half the CPU of
+        # grouping 400k rows in Python, and the GIL is let go between rows.
+        rowids, texts = _rowids_and(raw.execute(
+            "SELECT p.rowid, group_concat(v.sku, char(10)) FROM products p JOIN variants v ON v.product_id = p.local_id "
+            "WHERE p.deleted = 0 AND v.deleted = 0 AND v.sku IS NOT NULL GROUP BY p.rowid"), abandon)
+        items = None
+        if all(map(str.isascii, texts)):
+            items = _by_rowid(rowids, [text.lower() for text in texts], _products_size(raw))  # in rowid order
+        return items
+
+    return _per_file_version(connection, _SKU_TEXT, make if build else None)
 
 
 def _sku_matches_at_least(raw: sqlite3.Connection, term: str, count: int) -> bool:
