@@ -26,7 +26,7 @@ from sqlalchemy import Connection, func, select, update
 
 from synq_desktop.api import SynqClient
 from synq_desktop.store import outbox, schema, sync_meta
-from synq_desktop.store.profiles import ProfileLock as EngineLock
+from synq_desktop.store.profiles import ProfileLock
 from synq_desktop.store.states import OpState
 from synq_desktop.store.timestamps import now_iso
 from synq_desktop.store.working_copy import WorkingCopy
@@ -113,7 +113,7 @@ class SyncEngine:
         self.wc = working_copy
         self.client = client
         self.hub = ProgressHub()
-        self.lock = EngineLock(lock_dir) if lock_dir is not None else None
+        self.lock = ProfileLock(lock_dir) if lock_dir is not None else None
         self.push_concurrency = push_concurrency
         self.pull_concurrency = pull_concurrency
         self.max_wait = max_wait
