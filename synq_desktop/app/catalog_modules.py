@@ -1,8 +1,8 @@
 """The modules behind a shown catalog: the working copy (SQLAlchemy), the catalog source over it, the API
 client (httpx, pydantic) and the sync engine; about 300 ms of imports.
 
-The GUI's own way to its first grid page needs every one of them (the server's counts come through the
-API client, the editor is built over the sync engine), so `synq-desktop` imports them first thing, before
+The GUI's own way to its first grid page needs every one of them (the editor is built over the sync
+engine and its API client; the server's counts follow through that client), so `synq-desktop` imports them first thing, before
 PySide6 (synq_desktop.app.main). Measured on a restart of the demo profile (2 cores, load ~3.5): the
 catalog shown ~1.3 s after the process started, longest GUI stall 17-33 ms; imported instead on a worker
 thread beside the already shown window, the catalog came after 1.2-2.3 s with stalls of 19-63 ms (the
