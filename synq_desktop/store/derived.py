@@ -1,4 +1,5 @@
-"""Derived data set aside while a first pull fills empty product and variant tables, rebuilt once after.
+"""Derived data set aside while a first pull fills empty product and variant tables (and then the empty
+media table), rebuilt once after each.
 
 Every row a pull inserts also feeds two trigram FTS indexes, a variant count, three stored sort names and
 about fifteen sort indexes, one row at a time through triggers. Into empty tables it is several times
@@ -15,6 +16,7 @@ before it began (nothing), sorts on the set-aside columns are table scans, and v
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
@@ -22,7 +24,9 @@ from synq_desktop.store import findings, sync_meta
 from synq_desktop.store.fresh_rows import driver_connection
 from synq_desktop.store.states import EntityType
 
-DEFERRED_KEY = "derived_set_aside"
+DEFERRED_KEY = "derived_set_aside"  # the catalog part's key (products and variants)
+CATALOG = "catalog"
+MEDIA = "media"
 
 # Triggers that maintain FTS rows, variant counts and sort names per row of products and variants.
 _TRIGGERS = (
@@ -35,29 +39,46 @@ _TRIGGERS = (
 _INDEX_PATTERNS = ("ix_products_sort_%", "ix_products_live_category", "ix_variants_product", "ix_variants_barcode")
 
 
-def is_set_aside(connection: Connection) -> bool:
-    return bool(sync_meta.get_meta(connection, DEFERRED_KEY))
+@dataclass(frozen=True, slots=True)
+class _Part:
+    key: str  # the sync_meta key holding the SQL set aside
+    tables: tuple[str, ...]  # all empty, or nothing is set aside
+    index_patterns: tuple[str, ...]
+    triggers: tuple[str, ...]
 
 
-def set_aside(connection: Connection) -> bool:
-    """Drop the derived triggers and sort indexes when both tables are empty (a first pull), keeping their
+# Media is pulled last and alone: its owner indexes (the gallery reads them) are built once it is in.
+_PARTS = {
+    CATALOG: _Part(DEFERRED_KEY, ("products", "variants"), _INDEX_PATTERNS, _TRIGGERS),
+    MEDIA: _Part(DEFERRED_KEY + ":media", ("media",), ("ix_media_%",), ()),
+}
+
+
+def is_set_aside(connection: Connection, part: str = CATALOG) -> bool:
+    return bool(sync_meta.get_meta(connection, _PARTS[part].key))
+
+
+def set_aside(connection: Connection, part: str = CATALOG) -> bool:
+    """Drop the part's derived triggers and indexes when its tables are empty (a first pull), keeping their
     SQL for `restore`. Returns whether they are set aside now (also when an earlier call did it)."""
-    if is_set_aside(connection):
+    spec = _PARTS[part]
+    if is_set_aside(connection, part):
         return True
     raw = driver_connection(connection)
-    if raw.execute("SELECT 1 FROM products LIMIT 1").fetchone() or raw.execute(
-            "SELECT 1 FROM variants LIMIT 1").fetchone():
+    if any(raw.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in spec.tables):
         return False
-    likes = " OR ".join("name LIKE ?" for _ in _INDEX_PATTERNS)
+    likes = " OR ".join("name LIKE ?" for _ in spec.index_patterns)
     indexes = raw.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                          f"AND ({likes}) ORDER BY name", _INDEX_PATTERNS).fetchall()
-    marks = ",".join("?" * len(_TRIGGERS))
-    triggers = raw.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks}) "
-                           "ORDER BY name", _TRIGGERS).fetchall()
+                          f"AND ({likes}) ORDER BY name", spec.index_patterns).fetchall()
+    triggers = []
+    if spec.triggers:
+        marks = ",".join("?" * len(spec.triggers))
+        triggers = raw.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks}) "
+                               "ORDER BY name", spec.triggers).fetchall()
     if not indexes and not triggers:
         return False
-    sync_meta.set_meta(connection, DEFERRED_KEY, {"indexes": [list(r) for r in indexes],
-                                                  "triggers": [list(r) for r in triggers]})
+    sync_meta.set_meta(connection, spec.key, {"indexes": [list(r) for r in indexes],
+                                              "triggers": [list(r) for r in triggers]})
     for name, _ in indexes:
         raw.execute(f'DROP INDEX "{name}"')
     for name, _ in triggers:
@@ -65,10 +86,19 @@ def set_aside(connection: Connection) -> bool:
     return True
 
 
-def restore(connection: Connection) -> bool:
-    """Recreate what `set_aside` dropped and rebuild what it maintained (the FTS indexes, variant counts, sort
-    names) and the NO_VARIANTS findings that depend on it. Returns False when nothing was set aside."""
-    kept = sync_meta.get_meta(connection, DEFERRED_KEY)
+def restore(connection: Connection, part: str | None = None) -> bool:
+    """Recreate what `set_aside` dropped (of `part`, or of every part) and rebuild what it maintained (the
+    FTS indexes, variant counts, sort names) and the NO_VARIANTS findings that depend on it. Returns False
+    when nothing was set aside."""
+    restored = False
+    for name in (part,) if part is not None else tuple(_PARTS):
+        restored = _restore_part(connection, name) or restored
+    return restored
+
+
+def _restore_part(connection: Connection, part: str) -> bool:
+    spec = _PARTS[part]
+    kept = sync_meta.get_meta(connection, spec.key)
     if not kept:
         return False
     raw = driver_connection(connection)
@@ -76,15 +106,17 @@ def restore(connection: Connection) -> bool:
     for name, sql in kept["indexes"]:  # indexes first: the rebuilding UPDATEs below use them
         if name not in existing:
             raw.execute(sql)
-    _rebuild(raw)
+    if part == CATALOG:
+        _rebuild(raw)
     for name, sql in kept["triggers"]:
         if name not in existing:
             raw.execute(sql)
-    # Products written while set aside were checked without their variant count: those without variants
-    # now say so (a variant arriving later rechecks its product, store.pull).
-    findings.refresh(connection, EntityType.PRODUCT, [local_id for (local_id,) in raw.execute(
-        "SELECT local_id FROM products WHERE variant_count = 0 AND deleted = 0")])
-    sync_meta.set_meta(connection, DEFERRED_KEY, None)
+    if part == CATALOG:
+        # Products written while set aside were checked without their variant count: those without
+        # variants now say so (a variant arriving later rechecks its product, store.pull).
+        findings.refresh(connection, EntityType.PRODUCT, [local_id for (local_id,) in raw.execute(
+            "SELECT local_id FROM products WHERE variant_count = 0 AND deleted = 0")])
+    sync_meta.set_meta(connection, spec.key, None)
     return True
 
 

@@ -138,14 +138,25 @@ def _missing_required(connection: Connection, products: list[tuple[str, str]]) -
     }
 
 
+_IN_CHUNK = 500  # values per IN (...): well under SQLite's bound-parameter limit
+
+
 def _variants(connection: Connection, rows: list[dict[str, Any]], stored: bool) -> dict[str, tuple[int, Any]]:
     v = schema.variants
     skus = [r["sku"] for r in rows if r.get("sku")]
     taken: set[str] = set()
     if skus:
-        # Stored rows count themselves once: a SKU is taken when it appears more than once in all.
-        in_db = connection.execute(select(v.c.sku, func.count()).where(v.c.deleted == 0, v.c.sku.in_(set(skus)))
-                                   .group_by(v.c.sku)).all()
+        # Stored rows count themselves once: a SKU is taken when it appears more than once in all. The
+        # column compares without case, so each SKU is asked for once whatever its case (chunks of the
+        # IN list never count one stored row twice); plain SQL, this runs for every pulled page.
+        wanted = list({sku.upper(): sku for sku in skus}.values())
+        raw = connection.connection.driver_connection
+        in_db: list[tuple[str, int]] = []
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start:start + _IN_CHUNK]
+            in_db += raw.execute(  # type: ignore[union-attr]
+                f"SELECT sku, count(*) FROM {v.name} WHERE deleted = 0 AND sku IN ({','.join('?' * len(chunk))}) "
+                "GROUP BY sku", chunk).fetchall()
         seen: dict[str, int] = {}
         for sku, n in in_db:
             seen[sku.upper()] = seen.get(sku.upper(), 0) + n

@@ -20,12 +20,15 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection
 
-from synq_desktop.store import findings
+from synq_desktop.store import findings, schema
 from synq_desktop.store.entities import SPECS, EntitySpec, normalize
 from synq_desktop.store.states import EntityType
 from synq_desktop.store.timestamps import normalize_time
 
-_dumps = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)  # as store.engine writes JSON
+# As store.engine writes JSON; one encoder for every value (json.dumps with options builds one per call).
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_ABSENT = object()
+_PUSHED_INDEXED = frozenset(table.name for table in schema.PUSHED_INDEXED)
 _CANONICAL_AMOUNT = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")  # money_text(parse_money(x)) == x for these
 _ZULU_MICROS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")  # already the stored form
 JOB_STATUS_ALIASES = {"RUNNING": "PROCESSING"}
@@ -52,12 +55,16 @@ def local_ids_of(raw: sqlite3.Connection, table: str, server_ids: set[str]) -> d
     """Server id -> local id for the records among `server_ids` whose local id differs (created here and
     pushed); every other reference keeps its value (a pulled record's local id is its server id)."""
     wanted = list(server_ids)
+    # Through the small index of pushed records (SQLite's planner, without statistics, picks the whole
+    # server-id index instead).
+    indexed = f" INDEXED BY ix_{table}_pushed" if table in _PUSHED_INDEXED else ""
     found: dict[str, str] = {}
     for start in range(0, len(wanted), IN_CHUNK):
         chunk = wanted[start:start + IN_CHUNK]
         marks = ",".join("?" * len(chunk))
         found.update(raw.execute(
-            f"SELECT server_id, local_id FROM {table} WHERE server_id IN ({marks}) AND local_id <> server_id", chunk))
+            f"SELECT server_id, local_id FROM {table}{indexed} WHERE server_id IN ({marks}) AND local_id <> server_id",
+            chunk))
     return found
 
 
@@ -141,33 +148,38 @@ def build_rows(raw: sqlite3.Connection, entity_type: EntityType, records: Sequen
     refs = {name: maps.get(table, {}) for name, table in plan.refs}
     list_refs = {name: maps.get(table, {}) for name, table in plan.list_refs}
     job_status = entity_type == EntityType.BULK_JOB
+    # Only references some record here maps elsewhere need a lookup (none in a first pull of a copy that
+    # never created anything); list references always go through it (their ids become text).
+    mapped = {name: mapping for name, mapping in refs.items() if mapping}
+    mapped.update(list_refs)
+    absent_marker = _ABSENT
     rows: list[dict[str, Any]] = []
     for record in records:
         server_id = str(record["id"])
         base: dict[str, Any] = {}
         row: dict[str, Any] = {"local_id": server_id, "server_id": server_id, "base": base,
                                "etag": etags.get(server_id)}
+        get = record.get
         for name, normalise, absent in plan.fields:
-            if name not in record:
+            value = get(name, absent_marker)
+            if value is absent_marker:
                 row[name] = absent
                 continue
-            value = record[name]
-            if value is not None and value != "":
-                mapping = refs.get(name)
-                if mapping is not None:
-                    value = mapping.get(str(value), str(value))
-                elif name in list_refs:
+            if (name in mapped or (name in refs and type(value) is not str)) and value is not None and value != "":
+                if name in list_refs:
                     value = [list_refs[name].get(str(v), str(v)) for v in value]
+                else:
+                    value = refs[name].get(str(value), str(value))
             if normalise is not None:
                 value = normalise(value)
             base[name] = row[name] = value
         for name in plan.server_fields:
-            value = record.get(name)
+            value = get(name)
             if job_status and name == "status" and isinstance(value, str):
                 value = JOB_STATUS_ALIASES.get(value.upper(), value.upper())
             row[name] = value
-        row["created_at"] = _time(record.get("created_at"))
-        row["updated_at"] = _time(record.get("updated_at"))
+        row["created_at"] = _time(get("created_at"))
+        row["updated_at"] = _time(get("updated_at"))
         rows.append(row)
     return rows
 

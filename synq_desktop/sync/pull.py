@@ -281,6 +281,7 @@ class Puller:
         self.freeze_gc = freeze_gc
         self.result = PullResult()
         self.derived_deferred = False  # store.derived: set aside for a first pull into empty tables
+        self.media_deferred = False  # the same for the media table's indexes
 
     @property
     def _ext(self) -> frozenset[str]:
@@ -297,7 +298,13 @@ class Puller:
                     continue
                 if spec.entity_type == E.PRODUCT:
                     self.derived_deferred = await self.wc.write(derived.set_aside, doing="preparing a first pull")
+                if spec.entity_type == E.MEDIA:
+                    self.media_deferred = await self.wc.write(derived.set_aside, derived.MEDIA,
+                                                              doing="preparing a first pull of media")
                 await self.pull_list(spec)
+                if spec.entity_type == E.MEDIA and self.media_deferred:
+                    await self.wc.write(derived.restore, derived.MEDIA, doing="indexing the pulled media")
+                    self.media_deferred = False
                 if spec.entity_type == E.VARIANT and self.derived_deferred:
                     # Rebuilt on the writer while the next list is read (its pages queue behind it).
                     restoring = asyncio.wrap_future(self.wc.submit_write(
@@ -315,14 +322,16 @@ class Puller:
         (the app goes on using the copy); a failure to rebuild is left to the next open and never hides
         the pull's own error."""
         try:
-            if restoring is None and self.derived_deferred:
+            if restoring is None and (self.derived_deferred or self.media_deferred):
                 restoring = asyncio.wrap_future(self.wc.submit_write(derived.restore, doing="rebuilding search data"))
             if restoring is not None:
                 await asyncio.shield(restoring)
+            if self.media_deferred:
+                await self.wc.write(derived.restore, derived.MEDIA, doing="indexing the pulled media")
         except Exception as exc:  # noqa: BLE001 - logged; WorkingCopy.open rebuilds what is still set aside
             log.warning("rebuilding the search and sort data failed (%s); the next start does it", exc)
         finally:
-            self.derived_deferred = False
+            self.derived_deferred = self.media_deferred = False
 
     async def pull_list(self, spec: ListSpec) -> None:
         incremental_server = Ext.UPDATED_SINCE in self._ext and spec.entity_type != E.MEDIA
