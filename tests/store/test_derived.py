@@ -3,7 +3,12 @@ what the triggers build row by row, and a copy closed (or killed) while it is se
 opened again."""
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from synq_desktop.store import derived, edits, pull
 from synq_desktop.store.states import EntityType as E
@@ -87,3 +92,124 @@ def test_a_copy_closed_while_set_aside_is_rebuilt_when_opened(tmp_path: Path) ->
     with WorkingCopy.open(killed) as wc:
         assert not wc.read_blocking(derived.is_set_aside)
         assert derived_state(wc) == expected
+
+
+# -- the media part: the media table's owner indexes, set aside while a first pull fills an empty media table --
+
+MEDIA = [{"id": f"m{n}-{k}", "product_id": f"p{n}", "url": f"http://img.test/{n}/{k}.png", "alt_text": f"Mug {n}",
+          "sort_order": k} for n in range(6) for k in range(3)]
+MEDIA_INDEXES = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_media_%' ORDER BY name"
+
+
+def pull_media(wc: WorkingCopy, set_aside: bool, stop_before_restore: bool = False) -> None:
+    """As sync.pull does: set the media part aside, write the media pages, restore right after."""
+    if set_aside:
+        assert wc.write_blocking(derived.set_aside, derived.MEDIA)
+    for start in range(0, len(MEDIA), 5):
+        wc.write_blocking(pull.upsert_server_records, E.MEDIA, MEDIA[start:start + 5])
+    if set_aside and not stop_before_restore:
+        assert wc.write_blocking(derived.restore, derived.MEDIA)
+
+
+def schema_of(wc: WorkingCopy) -> list[tuple]:
+    with wc.reading() as connection:
+        return [tuple(row) for row in connection.exec_driver_sql(DERIVED_SQL["schema"])]
+
+
+def media_indexes(wc: WorkingCopy) -> list[tuple]:
+    with wc.reading() as connection:
+        return [tuple(row) for row in connection.exec_driver_sql(MEDIA_INDEXES)]
+
+
+def media_rows(wc: WorkingCopy) -> list[tuple]:
+    with wc.reading() as connection:
+        return [tuple(row) for row in connection.exec_driver_sql(
+            "SELECT local_id, product_id, url, alt_text, sort_order, issue_level FROM media ORDER BY local_id")]
+
+
+def test_the_media_part_is_set_aside_only_into_an_empty_media_table_and_alone(wc: WorkingCopy) -> None:
+    wc.write_blocking(pull.upsert_server_records, E.MEDIA, MEDIA[:1])
+    before = schema_of(wc)
+    assert media_indexes(wc)  # ix_media_owner_order at least
+    assert not wc.write_blocking(derived.set_aside, derived.MEDIA)  # a row is there: not a first pull of media
+    assert not wc.read_blocking(derived.is_set_aside, derived.MEDIA) and schema_of(wc) == before
+    wc.write_blocking(lambda c: c.exec_driver_sql("DELETE FROM media"))
+    assert wc.write_blocking(derived.set_aside, derived.MEDIA)
+    assert wc.write_blocking(derived.set_aside, derived.MEDIA)  # again: still set aside, nothing more dropped
+    assert wc.read_blocking(derived.is_set_aside, derived.MEDIA)
+    assert not wc.read_blocking(derived.is_set_aside)  # the catalog part is another one: untouched
+    assert media_indexes(wc) == []
+    # Only the media indexes went: every other index and trigger is where it was.
+    assert schema_of(wc) == [entry for entry in before if not entry[1].startswith("ix_media_")]
+    assert wc.write_blocking(derived.restore, derived.MEDIA) and not wc.write_blocking(derived.restore, derived.MEDIA)
+    assert schema_of(wc) == before
+
+
+def test_the_catalog_part_leaves_the_media_indexes(wc: WorkingCopy) -> None:
+    indexes = media_indexes(wc)
+    assert wc.write_blocking(derived.set_aside)
+    assert media_indexes(wc) == indexes and not wc.read_blocking(derived.is_set_aside, derived.MEDIA)
+    assert wc.write_blocking(derived.restore, derived.CATALOG)
+    assert not wc.read_blocking(derived.is_set_aside)
+
+
+def test_media_pulled_while_set_aside_ends_with_the_schema_and_rows_of_a_copy_that_never_set_aside(
+        tmp_path: Path) -> None:
+    with WorkingCopy.open(tmp_path / "live.sqlite") as live, WorkingCopy.open(tmp_path / "bulk.sqlite") as bulk:
+        pull_catalog(live, set_aside=False)
+        pull_media(live, set_aside=False)
+        pull_catalog(bulk, set_aside=True)
+        pull_media(bulk, set_aside=True)
+        assert media_indexes(bulk) and schema_of(bulk) == schema_of(live)
+        assert media_rows(bulk) == media_rows(live) and len(media_rows(live)) == len(MEDIA)
+        assert derived_state(bulk) == derived_state(live)
+
+
+def test_restore_without_a_part_restores_both(tmp_path: Path) -> None:
+    with WorkingCopy.open(tmp_path / "live.sqlite") as live:
+        pull_catalog(live, set_aside=False)
+        pull_media(live, set_aside=False)
+        expected_schema, expected = schema_of(live), derived_state(live)
+    with WorkingCopy.open(tmp_path / "bulk.sqlite") as wc:
+        pull_catalog(wc, set_aside=True, stop_before_restore=True)
+        pull_media(wc, set_aside=True, stop_before_restore=True)
+        assert wc.read_blocking(derived.is_set_aside) and wc.read_blocking(derived.is_set_aside, derived.MEDIA)
+        assert wc.write_blocking(derived.restore)
+        assert not wc.read_blocking(derived.is_set_aside) and not wc.read_blocking(derived.is_set_aside, derived.MEDIA)
+        assert not wc.write_blocking(derived.restore)  # nothing left to restore
+        assert schema_of(wc) == expected_schema and derived_state(wc) == expected
+
+
+# A pull killed (SIGKILL) between setting the media indexes aside and restoring them, as sync.pull orders it.
+_KILLED_CHILD = """
+import os, signal, sys
+from pathlib import Path
+from synq_desktop.store import derived
+from synq_desktop.store.working_copy import WorkingCopy
+from tests.store.test_derived import pull_catalog, pull_media
+wc = WorkingCopy.open(Path(sys.argv[1]))
+both = sys.argv[2] == "both"
+pull_catalog(wc, set_aside=both, stop_before_restore=both)
+pull_media(wc, set_aside=True, stop_before_restore=True)
+assert wc.read_blocking(derived.is_set_aside, derived.MEDIA) and wc.read_blocking(derived.is_set_aside) == both
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.parametrize("parts", ["media", "both"])
+def test_a_copy_killed_while_the_media_part_is_set_aside_gets_its_indexes_back_when_opened(
+        tmp_path: Path, parts: str) -> None:
+    with WorkingCopy.open(tmp_path / "live.sqlite") as live:
+        pull_catalog(live, set_aside=False)
+        pull_media(live, set_aside=False)
+        expected_schema, expected, expected_media = schema_of(live), derived_state(live), media_rows(live)
+    killed = tmp_path / "killed.sqlite"
+    child = subprocess.run([sys.executable, "-c", _KILLED_CHILD, str(killed), parts], cwd=Path(__file__).parents[2],
+                           capture_output=True, text=True, check=False)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    with WorkingCopy.open(killed) as wc:
+        assert not wc.read_blocking(derived.is_set_aside, derived.MEDIA)
+        assert not wc.read_blocking(derived.is_set_aside)
+        assert media_indexes(wc) and schema_of(wc) == expected_schema
+        assert media_rows(wc) == expected_media and derived_state(wc) == expected
+
