@@ -7,8 +7,9 @@ import json
 
 from sqlalchemy import select
 
-from synq_desktop.store import edits, pull, schema
+from synq_desktop.store import edits, outbox, pull, schema
 from synq_desktop.store.entities import IdTranslator, base_of, spec_for
+from synq_desktop.store.fresh_rows import driver_connection
 from synq_desktop.store.states import EntityType as E
 from synq_desktop.store.timestamps import normalize_time
 
@@ -89,3 +90,46 @@ def test_both_sides_of_a_duplicate_sku_are_flagged(w, r) -> None:
     rows = r(lambda c: c.execute(select(schema.variants.c.server_id, schema.variants.c.issues)).all())
     assert {sid: [i["issue_type"] for i in issues or []] for sid, issues in rows} == {
         "v1": ["DUPLICATE_SKU"], "v2": ["DUPLICATE_SKU"]}
+
+
+def test_pulled_variants_and_media_point_at_the_local_id_of_a_product_created_here_and_pushed(w, r) -> None:
+    # Created here (local id a uuid), pushed, and the server answered with its own id: the server's pages
+    # name it by that id, the copy by its local one.
+    pid = w(edits.create, E.PRODUCT, {"title": "Made here"})
+    [op] = r(outbox.record_ops, E.PRODUCT, pid)
+    w(outbox.mark_in_flight, [op.op_id])
+    w(outbox.mark_applied, op.op_id, {"id": "srv-made", "title": "Made here", "status": "ACTIVE"})
+    assert pid != "srv-made"
+    statements: list[str] = []
+
+    def pull_pages(connection) -> list:
+        raw = driver_connection(connection)
+        raw.set_trace_callback(statements.append)
+        try:
+            return [pull.upsert_server_records(connection, entity_type, records) for entity_type, records in (
+                (E.PRODUCT, [{"id": "p-there", "title": "Pulled"}]),
+                (E.VARIANT, [{"id": "v-made", "product_id": "srv-made", "sku": "MADE-1", "price": "3.00",
+                              "currency": "EUR"},
+                             {"id": "v-there", "product_id": "p-there", "sku": "THERE-1", "price": "4.00",
+                              "currency": "EUR"}]),
+                (E.MEDIA, [{"id": "m-made", "product_id": "srv-made", "variant_id": "v-made", "url": "http://x/1.png"},
+                           {"id": "m-there", "product_id": "p-there", "url": "http://x/2.png"}]))]
+        finally:
+            raw.set_trace_callback(None)
+
+    reports = w(pull_pages)
+    assert [report.inserted for report in reports] == [1, 2, 2]  # every record new here: the fresh-row path
+    assert reports[1].orphans == []  # v-made's product was found, under its local id
+    assert r(lambda c: dict(c.execute(select(schema.variants.c.server_id, schema.variants.c.product_id)).all())) == {
+        "v-made": pid, "v-there": "p-there"}
+    assert r(lambda c: dict(c.execute(select(schema.media.c.server_id, schema.media.c.product_id)).all())) == {
+        "m-made": pid, "m-there": "p-there"}
+    assert r(lambda c: c.execute(select(schema.products.c.variant_count).where(
+        schema.products.c.local_id == pid)).scalar_one()) == 1
+
+    # The translation read the pushed products through their small partial index, for variants and media.
+    lookups = [sql for sql in statements if "FROM products" in sql and "local_id <> server_id" in sql]
+    assert len(lookups) == 2 and all("'srv-made'" in sql for sql in lookups)
+    for sql in lookups:
+        plan = r(lambda c, s=sql: [row[-1] for row in driver_connection(c).execute(f"EXPLAIN QUERY PLAN {s}")])
+        assert any("ix_products_pushed" in step for step in plan), plan
