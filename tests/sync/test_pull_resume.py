@@ -1,5 +1,15 @@
-"""A first pull at concurrency 8 killed in the middle: the working copy it leaves is whole (its search and
-sort data rebuilt when it is opened again), and the resumed pull reads again only what the kill lost."""
+"""A first pull killed in the middle (at concurrency 8, and 1): the working copy it leaves is whole (its search
+and sort data rebuilt when it is opened again), and the resumed pull reads again at most one page of what the
+killed run had stored, per list.
+
+The figures come from the sandbox's request log. The test's tenant does not change while it runs, so every
+logged list GET (path + query) is asked again by the test itself to learn which records that page held; what
+the killed copy holds is read from its tables. Per list:
+- re-read: records the resumed run fetched that the killed copy already held (at most one page; at
+  concurrency 1 exactly the records carrying the stored watermark, the one read twice by design);
+- in flight: pages the killed run asked for whose records never reached its copy (inherent, bounded loosely);
+- coverage: the killed copy plus the resumed run's pages hold every record of the list.
+"""
 from __future__ import annotations
 
 import os
@@ -7,15 +17,24 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
+import httpx
+import pytest
+
+from synq_desktop.api.paging import PAGE_SIZE
+from synq_desktop.store import sync_meta
+from synq_desktop.store.timestamps import normalize_time
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync import crashpoints
-from tests.sync.helpers import last_seq, sync
+from tests.sync.helpers import last_seq, server_all, sync
 
 REPO = Path(__file__).resolve().parents[2]
 LISTS = ("categories", "brands", "attributes", "attribute-groups", "templates", "products", "variants", "media")
-CONCURRENCY = 8
 
 # What a finished pull must have built, compared between a clean copy and a killed-and-resumed one.
 SNAPSHOT_SQL = {
@@ -30,16 +49,68 @@ SNAPSHOT_SQL = {
 }
 
 
-def list_pages(sandbox, tenant_id: str, since: int, until: int | None = None) -> Counter:
-    pages: Counter = Counter()
-    for request in sandbox.requests(since):
-        if until is not None and request["seq"] > until:
-            break
-        name = request["path"].rsplit("/", 1)[-1]
-        if request["method"] == "GET" and request["tenant_id"] == tenant_id and name in LISTS \
-                and request["path"].count("/") == 4:
-            pages[name] += 1
-    return pages
+def table_of(name: str) -> str:
+    """The working-copy table (and sync_lists name) of a list's URL name: attribute-groups -> attribute_groups."""
+    return name.replace("-", "_")
+
+
+def arrived(entry: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(entry["time"])
+
+
+def list_gets(sandbox, tenant_id: str, since_seq: int, after: datetime,
+              before: datetime | None = None) -> list[dict[str, Any]]:
+    """The tenant's list GETs (`/api/v1/pim/<list>`, not `/<list>/<id>`) that reached the server in
+    [after, before). Runs are told apart by arrival time, not by log position: a request the killed child had
+    in flight is logged when the server finishes it, which may be after the resumed run began."""
+    out = []
+    for entry in sandbox.requests(since_seq):
+        name = entry["path"].rsplit("/", 1)[-1]
+        if entry["method"] == "GET" and entry["tenant_id"] == tenant_id and name in LISTS \
+                and entry["path"].count("/") == 4 and arrived(entry) >= after \
+                and (before is None or arrived(entry) < before):
+            out.append(entry)
+    return out
+
+
+class Replayer:
+    """Asks a logged list GET again (same path and query, the creds' headers): the records that page held."""
+
+    def __init__(self, creds) -> None:
+        self.http = httpx.Client(base_url=creds.url, headers=creds.headers, timeout=30.0)
+        self.cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+    def records(self, entry: dict[str, Any]) -> list[dict[str, Any]]:
+        key = (entry["path"], entry["query"])
+        if key not in self.cache:
+            answer = self.http.get(entry["path"] + ("?" + entry["query"] if entry["query"] else ""))
+            answer.raise_for_status()
+            self.cache[key] = answer.json()
+        return self.cache[key]
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@dataclass
+class ListFigures:
+    held: int = 0  # records in the killed copy
+    killed_pages: int = 0
+    killed_status: Counter = field(default_factory=Counter)  # of the killed run's pages: 200 / "dropped" / ...
+    in_flight: list[tuple[int, str, int]] = field(default_factory=list)  # (offset, status, records) not stored
+    resumed_pages: int = 0
+    reread: list[str] = field(default_factory=list)  # ids fetched again that the killed copy held
+    watermark_records: set[str] = field(default_factory=set)  # held ids carrying the stored watermark
+
+    def line(self) -> str:
+        flight = ", ".join(f"@{offset} {status}" for offset, status, _ in self.in_flight)
+        return (f"held {self.held:5d}  re-read {len(self.reread):3d} records (watermark's {len(self.watermark_records)})"
+                f"  killed run {self.killed_pages:2d} pages {dict(self.killed_status)}"
+                f"  in flight {len(self.in_flight)} pages [{flight}]  resumed run {self.resumed_pages:2d} pages")
+
+
+def offset_of(entry: dict[str, Any]) -> int:
+    return int(parse_qs(entry["query"]).get("offset", ["0"])[0])
 
 
 def snapshot(wc: WorkingCopy) -> dict[str, list]:
@@ -47,50 +118,107 @@ def snapshot(wc: WorkingCopy) -> dict[str, list]:
         return {name: [tuple(row) for row in connection.exec_driver_sql(sql)] for name, sql in SNAPSHOT_SQL.items()}
 
 
-def test_killed_first_pull_at_concurrency_8_resumes_whole(sandbox, tmp_path):
+def stored(wc: WorkingCopy) -> tuple[dict[str, set[str]], dict[str, str | None]]:
+    """Per list: the server ids the copy holds, and its watermark."""
+    with wc.reading() as connection:
+        held = {name: {row[0] for row in connection.exec_driver_sql(
+            f"SELECT server_id FROM {table_of(name)} WHERE server_id IS NOT NULL")} for name in LISTS}
+        marks = {name: sync_meta.list_state(connection, table_of(name)).updated_since for name in LISTS}
+    return held, marks
+
+
+@pytest.mark.parametrize("concurrency", [8, 1])
+def test_killed_first_pull_resumes_whole(sandbox, tmp_path, concurrency):
     creds = sandbox.mint("ADMIN")
     sandbox.seed_demo(creds, products=400, seed=7)
-    start = last_seq(sandbox)
     clean = WorkingCopy.open(tmp_path / "clean.sqlite")
     try:
-        sync(clean, creds, pull_concurrency=CONCURRENCY)
+        sync(clean, creds, pull_concurrency=concurrency)
         expected = snapshot(clean)
     finally:
         clean.close()
-    baseline = list_pages(sandbox, creds.tenant_id, start)
-    assert baseline["products"] == 4 and baseline["variants"] >= 10
 
     start = last_seq(sandbox)
+    killed_from = datetime.now(UTC)
     db = tmp_path / "killed.sqlite"
     env = {**os.environ, "SYNQ_TOKEN": creds.token, crashpoints.ENV: f"{crashpoints.AFTER_PAGE_COMMIT}:variants@2"}
     child = subprocess.run([sys.executable, "-m", "tests.sync.pull_child", str(db), creds.url, creds.tenant_id,
-                            creds.org_id, str(CONCURRENCY)], cwd=REPO, env=env, capture_output=True, text=True,
+                            creds.org_id, str(concurrency)], cwd=REPO, env=env, capture_output=True, text=True,
                            timeout=120, check=False)
     assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
-    killed_at = last_seq(sandbox)
-    killed_run = list_pages(sandbox, creds.tenant_id, start)
 
     wc = WorkingCopy.open(db)  # rebuilds what the killed first pull had set aside
     try:
+        held, marks = stored(wc)
         with wc.reading() as connection:
-            kept = connection.exec_driver_sql("SELECT count(*) FROM variants").scalar()
             counted = connection.exec_driver_sql(
                 "SELECT count(*) FROM products WHERE variant_count != "
                 "(SELECT count(*) FROM variants WHERE product_id = products.local_id)").scalar()
             searchable = connection.exec_driver_sql("SELECT count(*) FROM variants_fts").scalar()
+        kept = len(held["variants"])
         assert 0 < kept < len(expected["variants"])  # it died in the middle of the variants list
         assert counted == 0 and searchable == kept
         assert snapshot(wc)["schema"] == expected["schema"]  # every index and trigger is back
 
-        sync(wc, creds, pull_concurrency=CONCURRENCY)
+        resumed_from = datetime.now(UTC)
+        sync(wc, creds, pull_concurrency=concurrency)
         assert snapshot(wc) == expected
     finally:
         wc.close()
-    resumed_run = list_pages(sandbox, creds.tenant_id, killed_at)
-    again = {name: killed_run[name] + resumed_run[name] - pages for name, pages in baseline.items()}
-    # The resumed run starts from the last page committed and reads one page again (the one holding the
-    # watermark's record); the list the kill hit also loses the pages asked for and not yet committed: at most
-    # CONCURRENCY asked ahead of the pull and CONCURRENCY waiting for the writer (in practice those in flight).
-    for name, extra in again.items():
-        assert extra <= (2 * CONCURRENCY if name == "variants" else 1), (name, extra, killed_run, resumed_run)
-    print("pages read again per list:", again)  # shown with -s: the figure the issue asks for
+
+    killed_run = list_gets(sandbox, creds.tenant_id, start, killed_from, resumed_from)
+    resumed_run = list_gets(sandbox, creds.tenant_id, start, resumed_from)
+    late = sum(1 for entry in killed_run if entry["seq"] > min((e["seq"] for e in resumed_run), default=0))
+    assert all(entry["status"] == 200 for entry in resumed_run), Counter(e["status"] for e in resumed_run)
+    limits = {int(parse_qs(e["query"])["limit"][0]) for e in killed_run + resumed_run if "limit=" in e["query"]}
+    assert limits == {PAGE_SIZE}, limits  # "one page" below is the page the engine asks for
+
+    replay = Replayer(creds)
+    figures = {name: ListFigures(held=len(held[name])) for name in LISTS}
+    try:
+        watermarked: dict[str, dict[str, str]] = {name: {} for name in LISTS}  # id -> server updated_at
+        for entry in killed_run:
+            name = entry["path"].rsplit("/", 1)[-1]
+            ids = [str(record["id"]) for record in replay.records(entry)]
+            for record in replay.records(entry):
+                watermarked[name][str(record["id"])] = normalize_time(record.get("updated_at")) or ""
+            fig = figures[name]
+            fig.killed_pages += 1
+            fig.killed_status[entry["status"]] += 1
+            if not set(ids) <= held[name]:
+                fig.in_flight.append((offset_of(entry), entry["status"], len(ids)))
+        for entry in resumed_run:
+            name = entry["path"].rsplit("/", 1)[-1]
+            fig = figures[name]
+            fig.resumed_pages += 1
+            fig.reread += [str(r["id"]) for r in replay.records(entry) if str(r["id"]) in held[name]]
+        for name in LISTS:
+            mark = normalize_time(marks[name])
+            figures[name].watermark_records = {i for i, stamp in watermarked[name].items()
+                                               if i in held[name] and mark is not None and stamp == mark}
+        fetched = {name: {str(r["id"]) for e in resumed_run if e["path"].endswith("/" + name)
+                          for r in replay.records(e)} for name in LISTS}
+    finally:
+        replay.close()
+
+    print(f"\nconcurrency {concurrency}: killed run {len(killed_run)} list GETs "
+          f"{dict(Counter(e['status'] for e in killed_run))} ({late} logged after the resumed run began), "
+          f"resumed run {len(resumed_run)}")
+    for name, fig in figures.items():
+        print(f"  {name:16s} {fig.line()}")  # shown with -s: the figures the issue asks for
+
+    for name, fig in figures.items():
+        everything = {str(record["id"]) for record in server_all(creds, "/" + name)}
+        missing = everything - held[name] - fetched[name]
+        assert not missing, (name, len(missing), sorted(missing)[:10])  # nothing skipped between the two runs
+        # The issue's figure: what the killed run HAD STORED is read again at most one page per list (the
+        # resumed pull starts at the stored watermark, whose own record(s) come back once more).
+        again = Counter(fig.reread)
+        assert len(fig.reread) <= PAGE_SIZE, (name, len(fig.reread), sorted(again.items())[:20], fig.line())
+        if concurrency == 1:
+            # One page committed per transaction: exactly the records carrying the watermark, each once.
+            assert again == Counter(fig.watermark_records), (name, sorted(again), sorted(fig.watermark_records))
+        # Inherent: pages already asked for when SIGKILL came (at most `concurrency` ahead of the page taken)
+        # or answered and waiting for the writer (at most `concurrency`): the client never stored them, so
+        # asking again is unavoidable. A loose bound only; the figure is printed.
+        assert len(fig.in_flight) <= 2 * concurrency, (name, fig.line())
