@@ -14,7 +14,8 @@ middleware that carries them out:
 - garbage_rate: a 2xx answer whose body is random bytes or a proxy's HTML error page (sometimes still
   labelled `application/json`).
 
-Faults touch only /api paths (or those matching `paths`), never /_admin or /files. For the request log
+Faults touch only /api paths (or those matching `paths`), and only the HTTP methods in `methods` when it is
+set (a lost DELETE answer without also losing the GET before it), never /_admin or /files. For the request log
 (`requestlog.RequestLogMiddleware`, mounted outside this one) the middleware leaves in the ASGI scope the
 fault it applied (`scope["synq.fault"]`) and the status the app itself answered (`scope["synq.app_status"]`,
 absent when the app never ran).
@@ -60,6 +61,7 @@ class FaultConfig(BaseModel):
     garbage_rate: float = Field(0.0, ge=0.0, le=1.0)
     seed: int | None = None
     paths: str | None = None
+    methods: list[str] | None = None  # e.g. ["DELETE"]: other methods on the same paths pass untouched
 
     @field_validator("error_codes")
     @classmethod
@@ -79,6 +81,13 @@ class FaultConfig(BaseModel):
         except re.error as exc:
             raise ValueError(f"paths is not a regular expression: {exc}") from None
         return pattern
+
+    @field_validator("methods")
+    @classmethod
+    def _upper_methods(cls, methods: list[str] | None) -> list[str] | None:
+        if not methods:
+            return None
+        return [method.upper() for method in methods]
 
     @property
     def active(self) -> bool:
@@ -160,7 +169,7 @@ class FaultInjector:
             return NO_FAULT
         with self._lock:
             config = self._config
-            if not config.active:
+            if not config.active or (config.methods is not None and method.upper() not in config.methods):
                 return NO_FAULT
             rng = self._rng
             delay = config.latency_ms / 1000.0

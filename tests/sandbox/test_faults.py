@@ -284,6 +284,16 @@ def test_paths_regex_restricts_the_faults(srv):
         assert client.delete("/api/items/1").status_code == 204
 
 
+def test_methods_restrict_the_faults_to_those_methods_on_the_same_paths(srv):
+    srv.injector.configure(FaultConfig(drop_after_commit_rate=1.0, paths=r"^/api/items", methods=["delete"]))
+    assert srv.injector.config.methods == ["DELETE"]
+    with _client(srv) as client:
+        assert client.get("/api/items").json() == []  # answered in full: GET is not among the methods
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            client.delete("/api/items/1")
+    assert [(e["method"], e["fault"]) for e in srv.log.entries()] == [("GET", None), ("DELETE", "drop")]
+
+
 def test_replacing_the_config_at_run_time_takes_effect_at_once(srv):
     with _client(srv) as client:
         srv.injector.configure(FaultConfig(error_rate=1.0))

@@ -50,6 +50,7 @@ from synq_desktop.store.working_copy import WorkingCopy
 from tests.support.sandbox import SandboxProcess, start_sandbox_process
 from tests.sync.crash_child import ForkedChildren
 from tests.sync.crash_workload import (
+    FAULT_METHODS,
     FAULT_PATHS,
     REPO,
     SERVER_POINT,
@@ -164,7 +165,8 @@ class Worker:
         try:
             creds = proc.credentials
             if point.point == SERVER_POINT:
-                proc.sandbox.set_faults(drop_after_commit_rate=1.0, paths=FAULT_PATHS[point.kind])
+                proc.sandbox.set_faults(drop_after_commit_rate=1.0, paths=FAULT_PATHS[point.kind],
+                                        methods=FAULT_METHODS.get(point.kind))
             code = run_child(client_db, creds, point.hook, self.batch, timeout=600, children=self.children)
             outcome.killed = code == -signal.SIGKILL
             if point.point == SERVER_POINT:
