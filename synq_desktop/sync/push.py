@@ -648,12 +648,14 @@ class Pusher:
         """A delete does not remove a change it did not see: where the server has ETags it refuses one whose
         record changed since our base (412); where it has none the record is fetched and compared first.
         Either way a real change becomes a conflict for a person (delete anyway, or keep the server's
-        version). A record whose ETag this copy never got (pulled from a list) is deleted without one, as
-        before: fetching it first would put a GET in front of every such delete."""
+        version). A record whose ETag this copy never got (pulled from a list, which carries none) is fetched
+        and compared first too, then deleted with the ETag just fetched as If-Match: a change made between
+        that GET and the DELETE is still a 412. Without it a DELETE with no If-Match would remove whatever
+        the server holds now."""
         op = claim.op
         assert server_id is not None
         use_etags = Ext.ETAGS in self._ext
-        if not use_etags:
+        if not use_etags or etag is None:
             theirs, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
             if theirs is None:
                 await self._applied(op, None, None)  # already gone: the delete's goal is met

@@ -95,3 +95,72 @@ def test_an_unchanged_record_is_deleted_without_asking(wc, docs_only_sandbox):
     assert (summary.pushed, summary.conflicts, summary.pending) == (1, 0, 0)
     with creds.client() as http:
         assert http.get(f"/products/{server_id}").status_code == httpx.codes.NOT_FOUND
+
+
+# -- a record pulled from a list: the server has ETags, but this copy never got the record's own ----------------
+
+def pulled_without_an_etag(wc: WorkingCopy, creds, title: str) -> tuple[str, str]:
+    """A product made by another client, pulled from the product list (no ETag stored), deleted here."""
+    with creds.client() as http:
+        answer = http.post("/products", json={"title": title, "description": "pine"})
+        answer.raise_for_status()
+        server_id = str(answer.json()["id"])
+    sync(wc, creds)
+    with wc.reading() as connection:
+        pid = connection.execute(select(schema.products.c.local_id).where(
+            schema.products.c.server_id == server_id)).scalar_one()
+    assert product_row(wc, pid)["etag"] is None  # lists carry no ETags
+    return pid, server_id
+
+
+def test_a_pulled_record_changed_there_since_is_a_conflict_not_a_delete(wc, creds, sandbox):
+    pid, server_id = pulled_without_an_etag(wc, creds, "Bench")
+    with creds.client() as http:  # another client renames it after our pull
+        http.put(f"/products/{server_id}", json={"title": "Their bench"}).raise_for_status()
+    edit(wc, edits.delete, "product", pid)
+    seq = last_seq(sandbox)
+    summary = sync(wc, creds, pull=False)
+    assert (summary.conflicts, summary.pushed) == (1, 0)
+    sent = [r for r in sandbox.requests(since=seq) if r["tenant_id"] == creds.tenant_id]
+    assert [r["method"] for r in sent if r["method"] == "DELETE"] == []  # asked first, never sent
+    assert server_get(creds, f"/products/{server_id}")["title"] == "Their bench"  # not deleted behind the person
+    [conflict] = wc.read_blocking(outbox.open_conflicts)
+    assert (conflict.field, conflict.mine, conflict.theirs) == (outbox.DELETED_HERE, None, {"title": "Their bench"})
+    [op] = wc.read_blocking(outbox.operations)
+    assert (op.kind, op.state) == (OpKind.DELETE, OpState.CONFLICT)
+
+    # Keep mine: deleted, with the ETag of the version the person was shown.
+    with creds.client() as http:
+        seen_etag = http.get(f"/products/{server_id}").headers["ETag"]
+    edit(wc, outbox.resolve_conflict, conflict.id, "mine")
+    seq = last_seq(sandbox)
+    assert sync(wc, creds, pull=False).pushed == 1
+    deletes = [r for r in sandbox.requests(since=seq) if r["method"] == "DELETE" and r["tenant_id"] == creds.tenant_id]
+    assert [(r["if_match"], r["status"]) for r in deletes] == [(seen_etag, 204)]
+
+
+def test_an_unchanged_pulled_record_is_deleted_with_the_etag_just_fetched(wc, creds, sandbox):
+    pid, server_id = pulled_without_an_etag(wc, creds, "Shelf")
+    with creds.client() as http:
+        current_etag = http.get(f"/products/{server_id}").headers["ETag"]
+    edit(wc, edits.delete, "product", pid)
+    seq = last_seq(sandbox)
+    summary = sync(wc, creds, pull=False)
+    assert (summary.pushed, summary.conflicts, summary.pending) == (1, 0, 0)
+    deletes = [r for r in sandbox.requests(since=seq) if r["method"] == "DELETE" and r["tenant_id"] == creds.tenant_id]
+    assert [(r["path"].rsplit("/", 1)[-1], r["if_match"], r["status"]) for r in deletes] == [
+        (server_id, current_etag, 204)]
+    with creds.client() as http:
+        assert http.get(f"/products/{server_id}").status_code == httpx.codes.NOT_FOUND
+
+
+def test_a_pulled_record_already_deleted_there_needs_no_delete(wc, creds, sandbox):
+    pid, server_id = pulled_without_an_etag(wc, creds, "Crate")
+    with creds.client() as http:
+        http.delete(f"/products/{server_id}").raise_for_status()
+    edit(wc, edits.delete, "product", pid)
+    seq = last_seq(sandbox)
+    summary = sync(wc, creds, pull=False)
+    assert (summary.pushed, summary.conflicts, summary.pending) == (1, 0, 0)
+    assert [r for r in sandbox.requests(since=seq) if r["method"] == "DELETE" and r["tenant_id"] == creds.tenant_id] == []
+    assert wc.read_blocking(outbox.operations) == []
