@@ -22,7 +22,7 @@ from sqlalchemy import Connection, insert, literal, select
 
 from synq_desktop.domain.sku import ProposedVariant
 from synq_desktop.store import findings, history, outbox, schema, sync_meta
-from synq_desktop.store.entities import SPECS, EntitySpec, normalize, same_value, spec_for
+from synq_desktop.store.entities import SPECS, EntitySpec, normalize, row_base, same_value, spec_for
 from synq_desktop.store.errors import EditError, ReadOnlyError, RecordNotFoundError
 from synq_desktop.store.history import new_batch_id
 from synq_desktop.store.states import UNSENT, EntityType, OpKind
@@ -170,7 +170,7 @@ def update(connection: Connection, entity_type: EntityType | str, local_id: str,
     now = now_iso()
     connection.execute(sa.update(spec.table).where(spec.table.c.local_id == local_id).values(
         local_updated_at=now, **values))
-    base = row["base"] or {}
+    base = row_base(spec, row) or {}
     batch_id = batch_id or new_batch_id()
     queued = outbox.queue(connection, spec.type, local_id, OpKind.UPDATE, values,
                           {name: base.get(name) for name in values}, batch_id)
@@ -217,7 +217,7 @@ def delete(connection: Connection, entity_type: EntityType | str, local_id: str,
     else:
         connection.execute(sa.update(spec.table).where(spec.table.c.local_id == local_id).values(
             deleted=1, local_updated_at=now))
-        queued = outbox.queue(connection, spec.type, local_id, OpKind.DELETE, {}, row["base"], batch_id)
+        queued = outbox.queue(connection, spec.type, local_id, OpKind.DELETE, {}, row_base(spec, row), batch_id)
         entries.append(_history_entry(batch_id, spec, local_id, "delete", None, snapshot, None, queued.op_id, now))
         outbox.refresh_sync_state(connection, spec.type, [local_id])
     history.write(connection, entries)

@@ -266,3 +266,25 @@ def local_fields(connection: Connection, entity_type: EntityType | str,
 def base_of(spec: EntitySpec, record: Mapping[str, Any]) -> dict[str, Any]:
     """The settable fields of an already translated record, normalised: what the merge base stores."""
     return {name: normalize(spec, name, record.get(name)) for name in spec.create_fields if name in record}
+
+
+def row_base(spec: EntitySpec, row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The merge base of a record row (a mapping with `base`, `server_id` and the settable columns).
+
+    A pulled record stores no base until something here changes it (store.fresh_rows writes NULL: the
+    pull of a whole catalog then writes each value once, not twice): while `base` is NULL and the server
+    knows the record, its own columns are the server's last known version. Before the first local change
+    to a settable column, trigger <table>_base_keep (revision 0003) stores the base from the old values.
+    A record created here and never pushed has no base (None)."""
+    base = row["base"]
+    if base is not None or row["server_id"] is None:
+        return base
+    return {name: row[name] for name in spec.create_fields}
+
+
+def stored_base(connection: Connection, spec: EntitySpec, local_id: str) -> dict[str, Any] | None:
+    """`row_base` of the record `local_id` (None when there is no such row)."""
+    table = spec.table
+    row = connection.execute(select(table.c.base, table.c.server_id, *(table.c[n] for n in spec.create_fields))
+                             .where(table.c.local_id == local_id)).mappings().first()
+    return None if row is None else row_base(spec, row)

@@ -23,14 +23,13 @@ from sqlalchemy import JSON, Connection
 from synq_desktop.store import findings, schema
 from synq_desktop.store.entities import SPECS, EntitySpec, normalize
 from synq_desktop.store.states import EntityType
-from synq_desktop.store.timestamps import normalize_time
+from synq_desktop.store.timestamps import stored_time
 
 # As store.engine writes JSON; one encoder for every value (json.dumps with options builds one per call).
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _ABSENT = object()
 _PUSHED_INDEXED = frozenset(table.name for table in schema.PUSHED_INDEXED)
 _CANONICAL_AMOUNT = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")  # money_text(parse_money(x)) == x for these
-_ZULU_MICROS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")  # already the stored form
 JOB_STATUS_ALIASES = {"RUNNING": "PROCESSING"}
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
@@ -72,12 +71,6 @@ def _money(value: Any) -> Any:
     if type(value) is str and _CANONICAL_AMOUNT.fullmatch(value):
         return value
     return _NORMALIZE_MONEY(value)
-
-
-def _time(value: Any) -> Any:
-    if type(value) is str and _ZULU_MICROS.fullmatch(value):
-        return value
-    return normalize_time(value)
 
 
 _NORMALIZE_MONEY: Callable[[Any], Any] = functools.partial(normalize, SPECS[EntityType.VARIANT], "price")
@@ -142,7 +135,7 @@ def _translations(raw: sqlite3.Connection, plan: _Plan,
 
 def build_rows(raw: sqlite3.Connection, entity_type: EntityType, records: Sequence[Mapping[str, Any]],
                etags: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The rows (every column of the insert) for records never seen here; `base` still a dict."""
+    """The rows (every column of the insert) for records never seen here; `base` None (entities.row_base)."""
     plan = _plan(entity_type)
     maps = _translations(raw, plan, records)
     refs = {name: maps.get(table, {}) for name, table in plan.refs}
@@ -156,8 +149,8 @@ def build_rows(raw: sqlite3.Connection, entity_type: EntityType, records: Sequen
     rows: list[dict[str, Any]] = []
     for record in records:
         server_id = str(record["id"])
-        base: dict[str, Any] = {}
-        row: dict[str, Any] = {"local_id": server_id, "server_id": server_id, "base": base,
+        # No base stored: the row's own columns are the server's version (entities.row_base).
+        row: dict[str, Any] = {"local_id": server_id, "server_id": server_id, "base": None,
                                "etag": etags.get(server_id)}
         get = record.get
         for name, normalise, absent in plan.fields:
@@ -172,14 +165,14 @@ def build_rows(raw: sqlite3.Connection, entity_type: EntityType, records: Sequen
                     value = refs[name].get(str(value), str(value))
             if normalise is not None:
                 value = normalise(value)
-            base[name] = row[name] = value
+            row[name] = value
         for name in plan.server_fields:
             value = get(name)
             if job_status and name == "status" and isinstance(value, str):
                 value = JOB_STATUS_ALIASES.get(value.upper(), value.upper())
             row[name] = value
-        row["created_at"] = _time(get("created_at"))
-        row["updated_at"] = _time(get("updated_at"))
+        row["created_at"] = stored_time(get("created_at"))
+        row["updated_at"] = stored_time(get("updated_at"))
         rows.append(row)
     return rows
 
@@ -191,7 +184,6 @@ def write_rows(raw: sqlite3.Connection, entity_type: EntityType, rows: list[dict
     has_findings = "issue_level" in plan.columns
     json_columns = plan.json_columns
     for row in rows:
-        row["base"] = _dumps(row["base"])
         for name in json_columns:
             value = row.get(name)
             if value is not None:

@@ -31,9 +31,11 @@ from synq_desktop.store.entities import (
     comparable,
     local_fields,
     normalize,
+    row_base,
     same_value,
     server_payload,
     spec_for,
+    stored_base,
 )
 from synq_desktop.store.errors import EditError, StoreError
 from synq_desktop.store.states import SYNC_STATE_PRIORITY, UNSENT, EntityType, OpKind, OpState, SyncState
@@ -482,7 +484,7 @@ def apply_server_record(connection: Connection, spec: EntitySpec, local_id: str,
         values["created_at"] = normalize_time(record["created_at"])
     if "updated_at" in record:
         values["updated_at"] = normalize_time(record["updated_at"])
-    old_base = connection.execute(select(spec.table.c.base).where(spec.table.c.local_id == local_id)).scalar()
+    old_base = stored_base(connection, spec, local_id)
     theirs = {**(old_base or {}), **theirs}  # a light projection leaves the other fields as they were
     values["base"] = theirs
     if etag is not None:
@@ -556,9 +558,7 @@ def mark_applied(connection: Connection, op_id: str, server_record: Mapping[str,
             new_base = apply_server_record(connection, spec, op.entity_id, server_record,
                                            _pending_fields(connection, op, remaining), etag, state_of(remaining))
         else:
-            row_base = connection.execute(select(table.c.base).where(
-                table.c.local_id == op.entity_id)).scalar_one_or_none()
-            new_base = {**(row_base or {}), **op.payload}
+            new_base = {**(stored_base(connection, spec, op.entity_id) or {}), **op.payload}
             values: dict[str, Any] = {"base": new_base, "sync_state": state_of(remaining).value}
             if etag is not None:
                 values["etag"] = etag
@@ -711,7 +711,7 @@ def _apply_lone_updates(connection: Connection, spec: EntitySpec,
     table = spec.table
     translator = IdTranslator(connection, spec, [record for _, record, _ in answers], to_local=True)
     columns = [*dict.fromkeys((*spec.create_fields, *spec.server_fields, "created_at", "updated_at", "base",
-                               "etag", "sync_state"))]
+                               "server_id", "etag", "sync_state"))]
     columns = [name for name in columns if name in table.c]
     current: dict[str, dict[str, Any]] = {}
     local_ids = [op.entity_id for op, _, _ in answers]
@@ -733,7 +733,7 @@ def _apply_lone_updates(connection: Connection, spec: EntitySpec,
         if "updated_at" in record:
             values["updated_at"] = normalize_time(record["updated_at"])
         now = current.get(op.entity_id)
-        values["base"] = {**((now["base"] if now is not None else None) or {}), **theirs}
+        values["base"] = {**((row_base(spec, now) if now is not None else None) or {}), **theirs}
         if etag is not None:
             values["etag"] = etag
         values["sync_state"] = SyncState.SYNCED.value
@@ -881,8 +881,7 @@ def mark_delete_conflict(connection: Connection, op_id: str, theirs: Mapping[str
     if op.kind != OpKind.DELETE:
         raise StoreError(f"Operation {op_id} is a {op.kind.value}, not a delete.")
     spec = SPECS[op.entity_type]
-    base = op.base if op.base is not None else connection.execute(select(spec.table.c.base).where(
-        spec.table.c.local_id == op.entity_id)).scalar()
+    base = op.base if op.base is not None else stored_base(connection, spec, op.entity_id)
     theirs_local = apply_server_record(connection, spec, op.entity_id, theirs, _pending_fields(connection, op),
                                        etag)
     changed = sorted(name for name, value in theirs_local.items()
@@ -1021,7 +1020,7 @@ def discard(connection: Connection, op_id: str, *, restore_superseded: bool = Tr
     else:
         connection.execute(delete(ob).where(ob.c.op_id == op.op_id))
         if op.kind == OpKind.UPDATE:
-            base = connection.execute(select(table.c.base).where(table.c.local_id == op.entity_id)).scalar_one_or_none()
+            base = stored_base(connection, SPECS[op.entity_type], op.entity_id)
             later = _pending_fields(connection, op)
             restore = {name: (base or {}).get(name) for name in op.payload if name not in later}
             if restore:
@@ -1074,9 +1073,10 @@ def adopt(connection: Connection, op_id: str, server_id: str) -> list[str]:
     if not server_id:
         raise StoreError("Adopting needs the server's id of the record.")
     table = SPECS[op.entity_type].table
-    twin = connection.execute(select(table.c.local_id, table.c.base).where(
-        table.c.server_id == server_id, table.c.local_id != op.entity_id)).first()
-    known = twin.base if twin is not None and twin.base else op.payload
+    twin = connection.execute(select(table.c.local_id).where(
+        table.c.server_id == server_id, table.c.local_id != op.entity_id)).scalar()
+    twin_base = stored_base(connection, SPECS[op.entity_type], twin) if twin is not None else None
+    known = twin_base or op.payload
     body, _unresolved = server_payload(connection, op.entity_type, known)
     return mark_applied(connection, op.op_id, {**body, "id": server_id})
 

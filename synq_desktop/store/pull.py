@@ -16,10 +16,10 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from synq_desktop.domain.merge import MergeResult, merge_fields
 from synq_desktop.store import findings, outbox, schema
-from synq_desktop.store.entities import IdTranslator, base_of, comparable, spec_for
+from synq_desktop.store.entities import IdTranslator, base_of, comparable, row_base, spec_for
 from synq_desktop.store.fresh_rows import driver_connection, insert_fresh, present
 from synq_desktop.store.states import UNSENT, EntityType, OpKind, OpState
-from synq_desktop.store.timestamps import normalize_time
+from synq_desktop.store.timestamps import normalize_time, stored_time
 
 CHUNK = 500
 JOB_STATUS_ALIASES = {"RUNNING": "PROCESSING"}
@@ -80,7 +80,7 @@ def upsert_server_records(connection: Connection, entity_type: EntityType | str,
     for record in records:
         raw = record.get("updated_at")
         if raw:
-            key = normalize_time(raw) or str(raw)
+            key = stored_time(raw) or str(raw)
             if best is None or key > best[0]:
                 best = (key, str(raw))
     report.max_updated_at = best[1] if best else None
@@ -113,7 +113,8 @@ def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[s
     server_ids = [str(r["id"]) for r in records]
     existing = {
         row.server_id: row for row in connection.execute(
-            select(table.c.local_id, table.c.server_id, table.c.base, table.c.etag, table.c.updated_at)
+            select(table.c.local_id, table.c.server_id, table.c.base, table.c.etag, table.c.updated_at,
+                   *(table.c[name] for name in spec.create_fields))
             .where(table.c.server_id.in_(server_ids)))
     }
     with_ops = set(connection.execute(select(outbox.ob.c.entity_id).where(
@@ -130,8 +131,9 @@ def _upsert_chunk(connection: Connection, spec: Any, records: Sequence[Mapping[s
             touched.append(row.local_id)
             continue
         server_values = _server_values(spec, record)
-        theirs = {**(row.base or {}), **theirs}  # a light projection leaves the other fields as they were
-        if row.base == theirs and row.updated_at == server_values.get("updated_at", row.updated_at) and (
+        base = row_base(spec, row._mapping)
+        theirs = {**(base or {}), **theirs}  # a light projection leaves the other fields as they were
+        if base == theirs and row.updated_at == server_values.get("updated_at", row.updated_at) and (
                 etags.get(server_id) in (None, row.etag)):
             report.unchanged += 1
             continue
@@ -162,7 +164,7 @@ def _merge_into_local_edits(connection: Connection, spec: Any, local_id: str, re
     row = connection.execute(select(table).where(table.c.local_id == local_id)).mappings().first()
     assert row is not None
     mine = {name: row[name] for name in spec.create_fields}
-    report.merged[local_id] = merge_fields(comparable(spec, row["base"]), comparable(spec, mine),
+    report.merged[local_id] = merge_fields(comparable(spec, row_base(spec, row)), comparable(spec, mine),
                                            comparable(spec, theirs), list(theirs))
     ops = outbox.record_ops(connection, spec.type, local_id)
     keep: set[str] = set()

@@ -35,3 +35,14 @@ def normalize_time(value: object) -> str | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return format_time(parsed)
+
+
+_STORED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+def stored_time(value: object) -> str | None:
+    """`normalize_time`, with text already in the stored form passed through as it is (what servers send
+    most: a pull reads two per record)."""
+    if type(value) is str and _STORED.fullmatch(value):
+        return value
+    return normalize_time(value)

@@ -172,7 +172,7 @@ class PageWriter:
         self.orphan_records: list[dict[str, Any]] = []
         self._pending: list[tuple[list[dict[str, Any]], list[str]]] = []
         self._space = asyncio.Semaphore(max_queued)
-        self._min_batch = max(1, max_queued // 2)
+        self._min_batch = max(1, max_queued)
         self._arrived = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None

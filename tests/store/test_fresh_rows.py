@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from synq_desktop.store import edits, outbox, pull, schema
-from synq_desktop.store.entities import IdTranslator, base_of, spec_for
+from synq_desktop.store.entities import IdTranslator, base_of, row_base, spec_for
 from synq_desktop.store.fresh_rows import driver_connection
 from synq_desktop.store.states import EntityType as E
 from synq_desktop.store.timestamps import normalize_time
@@ -64,7 +64,13 @@ def test_fresh_rows_store_what_the_general_path_would(w, r) -> None:
             continue
         table = spec_for(entity_type).table
         row = r(lambda c, t=table, s=server_id: dict(c.execute(select(t).where(t.c.server_id == s)).mappings().one()))
+        # No base stored for a record never seen: its columns are the server's version (entities.row_base).
+        assert row["base"] is None
+        effective = row_base(spec_for(entity_type), row)
+        assert {name: effective[name] for name in want["base"]} == want["base"]
         for name, value in want.items():
+            if name == "base":
+                continue
             stored = row[name]
             if name == "option_values" and isinstance(stored, str):
                 stored = json.loads(stored)
