@@ -201,10 +201,26 @@ class Paginator[T]:
         return True
 
 
+class RawPage(list):  # type: ignore[type-arg]
+    """A page of plain-dict records that also keeps the body it was read from (`raw`, the bytes as the
+    server sent them): the pull writes it to its spool the moment the page is taken, before the records
+    wait for the store (sync.spool), and reads it back with the same `PageReader` after a kill."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, records: list[dict[str, Any]], raw: bytes) -> None:
+        super().__init__(records)
+        self.raw = raw
+
+
+def _keep_body(content: bytes) -> tuple[bytes, Any]:
+    return content, parse_json_body(content)
+
+
 def record_pages(transport: Transport, path: str, reader: PageReader, *, query: Mapping[str, Any], paged: bool,
                  concurrency: int = 1, cap: int = DOCUMENTED_CAP) -> Paginator[dict[str, Any]]:
-    """A Paginator over `path` (`/products`) whose records are plain dicts in JSON forms (`PageReader`), for
-    bulk reads: what a `SynqClient` list gives after `model_dump(mode="json", exclude_unset=True)`, without
+    """A Paginator over `path` (`/products`) whose pages are `RawPage`s of plain dicts in JSON forms
+    (`PageReader`), for bulk reads: what a `SynqClient` list gives after `model_dump(mode="json", exclude_unset=True)`, without
     building a model per record. The caller decides `query` and `paged` from the capabilities it probed."""
 
     async def fetch(offset: int | None, limit: int | None) -> tuple[list[dict[str, Any]], int | None]:
@@ -213,13 +229,14 @@ def record_pages(transport: Transport, path: str, reader: PageReader, *, query: 
             params["limit"] = limit
             params["offset"] = offset or 0
         try:
-            answer = await transport.request("GET", API_PREFIX + path, params=params, decode=parse_json_body)
+            answer = await transport.request("GET", API_PREFIX + path, params=params, decode=_keep_body)
         except SynqError:
             raise
         except Exception as exc:  # noqa: BLE001 - as SynqClient: only SynqError leaves the api layer
             raise BadAnswerError(f"unexpected failure: {type(exc).__name__}", method="GET", path=path) from None
+        raw, data = answer.data
         try:
-            records = reader.read(answer.data)
+            records = RawPage(reader.read(data), raw)
         except (ValidationError, TypeError) as exc:
             detail = str(exc).splitlines()[0] if isinstance(exc, TypeError) else _first_error(exc)
             raise BadAnswerError(f"the answer is not a list of {reader.model.__name__} ({detail})",

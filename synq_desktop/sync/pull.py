@@ -25,19 +25,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
 from synq_desktop.api import Ext, Media, Paginator, Product, SynqClient, Variant
 from synq_desktop.api.models import PageReader
-from synq_desktop.api.paging import record_pages
+from synq_desktop.api.paging import RawPage, record_pages
+from synq_desktop.api.transport import parse_json_body
 from synq_desktop.store import derived, sync_meta
 from synq_desktop.store import pull as store_pull
 from synq_desktop.store.entities import SPECS
 from synq_desktop.store.states import EntityType
-from synq_desktop.store.timestamps import normalize_time, now_iso
+from synq_desktop.store.timestamps import normalize_time, now_iso, stored_time
 from synq_desktop.store.working_copy import WorkingCopy
 from synq_desktop.sync import crashpoints, record_calls
 from synq_desktop.sync.progress import CancelToken, ProgressHub
+from synq_desktop.sync.spool import PullSpool
 
 log = logging.getLogger("synq_desktop.sync")
 
@@ -170,6 +173,7 @@ class PageWriter:
         self.on_commit = on_commit
         self.reports: list[store_pull.PullReport] = []
         self.orphan_records: list[dict[str, Any]] = []
+        self.committed_pages = 0
         self._pending: list[tuple[list[dict[str, Any]], list[str]]] = []
         self._space = asyncio.Semaphore(max_queued)
         self._min_batch = max(1, max_queued)
@@ -210,6 +214,7 @@ class PageWriter:
                 self._error = exc
                 self._pending.clear()
             else:
+                self.committed_pages += len(batch)
                 self.reports.extend(reports)
                 for (records, _), report in zip(batch, reports, strict=True):
                     if report.orphans:
@@ -258,6 +263,13 @@ def _finish_scan(connection: Connection, spec: ListSpec) -> list[str]:
 def _scanned_empty(connection: Connection, spec: ListSpec) -> None:
     sync_meta.start_scan(connection, spec.name)
     _finish_scan(connection, spec)
+
+
+def _newest_stored(records: list[dict[str, Any]]) -> str:
+    """The newest `updated_at` of a page in the stored form ("~", after every time, when none has one: such
+    a page is always written again from the spool rather than skipped)."""
+    stamps = [stored_time(r.get("updated_at")) for r in records]
+    return max((s for s in stamps if s), default="~")
 
 
 def _max_stamp(records: list[dict[str, Any]]) -> str | None:
@@ -335,6 +347,13 @@ class Puller:
 
     async def pull_list(self, spec: ListSpec) -> None:
         incremental_server = Ext.UPDATED_SINCE in self._ext and spec.entity_type != E.MEDIA
+        spool = PullSpool(self.wc.path, spec.name) if incremental_server and spec.entity_type in _BULK_LISTS \
+            else None
+        from_spool: list[store_pull.PullReport] = []
+        orphan_records: list[dict[str, Any]] = []
+        if spool is not None:
+            # What a killed pull had received but not yet stored goes in first: the read below starts after it.
+            from_spool, orphan_records = await self._write_spooled(spec, spool)
         state = await self.wc.read(sync_meta.list_state, spec.name)
         had_records = await self.wc.read(store_pull.has_server_records, spec.entity_type)
         since = (state.updated_since or EPOCH) if incremental_server else None
@@ -354,10 +373,14 @@ class Puller:
         read = 0
         phase = f"pull:{spec.name}"
         self.hub.emit(phase, 0, None)
-        writer = PageWriter(self.wc, spec, False, scanning_in_pull,
-                            lambda: self.hub.emit(phase, read, paginator.total),
-                            max_queued=self.concurrency,
+        def committed() -> None:
+            self.hub.emit(phase, read, paginator.total)
+            if spool is not None:
+                spool.committed(writer.committed_pages)
+
+        writer = PageWriter(self.wc, spec, False, scanning_in_pull, committed, max_queued=self.concurrency,
                             derived_deferred=self.derived_deferred)
+        finished = False
         try:
             async for page in paginator.pages():
                 self.cancel.check()
@@ -368,17 +391,26 @@ class Puller:
                 records = page if page and type(page[0]) is dict else [record_calls.dump(r) for r in page]
                 read += len(records)
                 page_ids = [str(r["id"]) for r in records]
+                if spool is not None and paginator.incremental and isinstance(page, RawPage):
+                    spool.append(page.raw, _newest_stored(records))  # on disk before it waits for the store
                 if spec.entity_type == E.PRODUCT:
                     records = await self._full_products(records)
                 writer.watermark = paginator.incremental  # known once the first page was asked for
                 await writer.put(records, page_ids)
+            finished = True
         finally:
-            reports = await writer.close()
+            reports = from_spool + await writer.close()
+            if spool is not None:
+                if finished:
+                    spool.remove()
+                else:
+                    spool.close()
         written = sum(report.written for report in reports)
         self.result.conflicts += sum(len(report.conflicts) for report in reports)
         orphans = {orphan for report in reports for orphan in report.orphans}
         if orphans:
-            written += await self._adopt_orphans(spec, [r for r in writer.orphan_records if str(r["id"]) in orphans])
+            orphan_records += writer.orphan_records
+            written += await self._adopt_orphans(spec, [r for r in orphan_records if str(r["id"]) in orphans])
         self.result.pulled[spec.name] = written
         await self.wc.write(sync_meta.set_truncated, spec.name, paginator.truncated)
         if paginator.truncated:
@@ -387,6 +419,42 @@ class Puller:
             await self._deletions(spec, truncated=paginator.truncated)
         elif spec.scan and self.detect_deletions and had_records and self._scan_due(state.last_full_scan):
             await self._scan(spec)
+
+    async def _write_spooled(self, spec: ListSpec, spool: PullSpool) -> tuple[list[store_pull.PullReport],
+                                                                          list[dict[str, Any]]]:
+        """Store the pages a killed pull of this list had received but not stored (sync.spool), as its own
+        page writer would have: with the watermark, and as scanned pages when that pull was also the
+        deletion scan. Returns their reports and the records of orphaned variants among them."""
+        state = await self.wc.read(sync_meta.list_state, spec.name)
+        watermark = stored_time(state.updated_since) if state.updated_since else None
+        _, reader = _BULK_LISTS[spec.entity_type]
+        pages: list[list[dict[str, Any]]] = []
+        for body in spool.pages_after(watermark):
+            try:
+                records = reader.read(parse_json_body(body))
+            except (ValueError, TypeError, ValidationError) as exc:
+                log.warning("a spooled %s page is unreadable (%s); it is read from the server", spec.name, exc)
+                break
+            if records:
+                pages.append(records)
+        if not pages:
+            spool.remove()
+            return [], []
+        scanning = spec.scan and self.detect_deletions and (
+            await self.wc.read(sync_meta.get_meta, SCAN_CURSOR + spec.name) == PULL_SCAN)
+        writer = PageWriter(self.wc, spec, True, scanning, lambda: None, max_queued=len(pages),
+                            derived_deferred=self.derived_deferred)
+        try:
+            for records in pages:
+                page_ids = [str(r["id"]) for r in records]
+                if spec.entity_type == E.PRODUCT:
+                    records = await self._full_products(records)
+                await writer.put(records, page_ids)
+        finally:
+            reports = await writer.close()
+        spool.remove()
+        log.info("%s: %d pages a stopped pull had received were stored from its spool", spec.name, len(pages))
+        return reports, writer.orphan_records
 
     def _scan_due(self, last_full_scan: str | None) -> bool:
         if last_full_scan is None or self.scan_interval <= 0:
