@@ -348,7 +348,7 @@ class Puller:
     async def pull_list(self, spec: ListSpec) -> None:
         incremental_server = Ext.UPDATED_SINCE in self._ext and spec.entity_type != E.MEDIA
         spool = PullSpool(self.wc.path, spec.name) if incremental_server and spec.entity_type in _BULK_LISTS \
-            else None
+            else None  # its header (`since`) is set below, once the read's start is known
         from_spool: list[store_pull.PullReport] = []
         orphan_records: list[dict[str, Any]] = []
         if spool is not None:
@@ -358,6 +358,8 @@ class Puller:
         had_records = await self.wc.read(store_pull.has_server_records, spec.entity_type)
         since = (state.updated_since or EPOCH) if incremental_server else None
         paginator = open_list(self.client, spec, since, self.concurrency)
+        if spool is not None:
+            spool.since = state.updated_since
         # A pull that reads the whole list (no updated_since on the server, or a first pull from the epoch,
         # or the resumption of one) is the deletion scan too: no second read of the list.
         pull_scan = await self.wc.read(sync_meta.get_meta, SCAN_CURSOR + spec.name) == PULL_SCAN
@@ -427,6 +429,12 @@ class Puller:
         deletion scan. Returns their reports and the records of orphaned variants among them."""
         state = await self.wc.read(sync_meta.list_state, spec.name)
         watermark = stored_time(state.updated_since) if state.updated_since else None
+        headed, since = spool.started_from()
+        if not headed or watermark is None or (since is not None and (stored_time(since) or "") > watermark):
+            # Not a continuation of what this copy stored (nothing of that read committed, another copy's
+            # spool, or a torn header): read from the server instead.
+            spool.remove()
+            return [], []
         _, reader = _BULK_LISTS[spec.entity_type]
         pages: list[list[dict[str, Any]]] = []
         for body in spool.pages_after(watermark):

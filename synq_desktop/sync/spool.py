@@ -8,11 +8,14 @@ list's watermark (the pages come in list order, so they continue the committed p
 from the new watermark: what the server answered is not asked for again; only answers still on the way
 when the process died are.
 
-One file per list next to the working copy, `<catalog>.pull-<list>.spool`, entries appended as
-`<length> <newest updated_at of the page, stored form>\\n<body>\\n`. Nothing is fsynced: a kill keeps what
-was written (the OS has it); a power cut may lose the tail, and those pages are read from the server
-again. A torn last entry is ignored. The file is emptied whenever every page in it is committed, and
-removed when the list is read to its end.
+One file per list next to the working copy, `<catalog>.pull-<list>.spool`: a header `# since <watermark the
+read started from, or ->`, then entries `<length> <newest updated_at of the page, stored form>\\n<body>\\n`.
+The spooled pages continue the committed prefix only in the copy that wrote them and once it committed
+part of the read: a spool is used only when the copy's watermark is at or after the header's (else it is
+dropped and the pages are read from the server). Nothing is fsynced: a kill keeps what was written (the
+OS has it); a power cut may lose the tail, and those pages are read from the server again. A torn last
+entry is ignored. The file is emptied whenever every page in it is committed, and removed when the list
+is read to its end.
 """
 from __future__ import annotations
 
@@ -28,8 +31,9 @@ log = logging.getLogger("synq_desktop.sync")
 class PullSpool:
     """The spool of one list of one working copy."""
 
-    def __init__(self, catalog: Path, list_name: str) -> None:
+    def __init__(self, catalog: Path, list_name: str, since: str | None = None) -> None:
         self.path = catalog.with_name(f"{catalog.name}.pull-{list_name}.spool")
+        self.since = since  # the watermark the list read started from (a header line of the file)
         self.appended = 0  # pages appended while this list is read
         self._emptied_at = 0  # `appended` when the file was last emptied
         self._file: BinaryIO | None = None
@@ -39,6 +43,8 @@ class PullSpool:
         try:
             if self._file is None:
                 self._file = open(self.path, "ab")  # noqa: SIM115 - kept open while the list is read
+            if self._file.tell() == 0:
+                self._file.write(b"# since %s\n" % (self.since or "-").encode())
             self._file.write(b"%d %s\n%s\n" % (len(raw), newest.encode(), raw))
             self._file.flush()  # in the OS now: a kill keeps it
             self.appended += 1
@@ -56,6 +62,18 @@ class PullSpool:
                 log.warning("could not empty %s (%s)", self.path.name, exc)
             self._emptied_at = self.appended
 
+    def started_from(self) -> tuple[bool, str | None]:
+        """(whether the file has a header, the watermark its list read started from: None from the start)."""
+        try:
+            with open(self.path, "rb") as file:
+                first = file.readline()
+        except FileNotFoundError:
+            return False, None
+        if not first.startswith(b"# since ") or not first.endswith(b"\n"):
+            return False, None
+        since = first[len(b"# since "):-1].decode(errors="replace")
+        return True, None if since == "-" else since
+
     def pages_after(self, watermark: str | None) -> Iterator[bytes]:
         """Bodies of the spooled pages whose newest record is at or after `watermark` (stored form), oldest
         first: what a kill left uncommitted (the page holding the watermark itself comes again)."""
@@ -63,7 +81,7 @@ class PullSpool:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return
-        position = 0
+        position = data.find(b"\n") + 1 if data.startswith(b"# since ") else 0
         while True:
             end = data.find(b"\n", position)
             if end < 0:
