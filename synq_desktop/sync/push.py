@@ -7,12 +7,14 @@ claimed as soon as the queue runs low, so the connections never wait for a claim
 in groups (one transaction for whatever arrived while the previous commit ran) so the fsync of
 `synchronous=FULL` is paid per group, not per edit; an answer lost to a kill before its commit leaves the
 operation IN_FLIGHT, which the next start turns UNCERTAIN and reconciliation settles (an update re-sent
-meets 412 and merges to nothing; a create is replayed with its Idempotency-Key or looked up). A stop
+finds its values on the server and counts applied; a create is replayed with its Idempotency-Key or looked up). A stop
 (401, cancel, a failed local commit) sends nothing more; records claimed but never begun go back to
 PENDING.
 
-What each answer does (DESIGN.md's table): 2xx applied; 412 on an update fetch + per-field merge, on a
-delete a conflict for a person when a field really changed; 404 on an update is an edit against a remote
+What each answer does (DESIGN.md's table): 2xx applied; 412 on an update fetch + per-field merge (a record
+that already holds every value the update sends, as after our own PUT whose answer was lost and whose retry
+met 412, is the update applied, not a conflict), on a delete a conflict for a person when a field really
+changed; 404 on an update is an edit against a remote
 delete (conflict); 400/403/409/413 REJECTED with the server's reason; 429, 5xx and network errors back to
 PENDING with backoff; a lost answer to a create UNCERTAIN; 401 pauses the whole queue (the operation goes
 back to PENDING, nothing else changes). Where the server has no ETags a PUT or DELETE is preceded by a GET
@@ -620,6 +622,11 @@ class Pusher:
             if theirs is None:
                 await self._conflict(op, None, None)
                 return False, server_id, etag
+            if await self.wc.read(_holds_payload, op, theirs):
+                # Already there (this update, re-sent after a kill lost its answer, or the same change made
+                # elsewhere): nothing to send, applied with the record and ETag just fetched.
+                await self._applied(op, theirs, their_etag)
+                return True, server_id, their_etag
             changed = await self.wc.read(_changed_since_base, op, theirs)
             if changed:
                 await self._conflict(op, theirs, their_etag)
@@ -630,6 +637,12 @@ class Pusher:
                                                          etag if use_etags else None)
         except PreconditionFailed:
             theirs, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
+            if theirs is not None and await self.wc.read(_holds_payload, op, theirs):
+                # The server holds exactly what this update sends: typically our own PUT, committed and its
+                # answer lost, then retried by the transport with the old If-Match (412: our change moved
+                # the ETag). Applied, with the record and ETag just fetched; not a conflict for anyone.
+                await self._applied(op, theirs, their_etag)
+                return True, server_id, their_etag
             await self._conflict(op, theirs, their_etag)
             return False, server_id, etag
         except NotFoundError:
@@ -705,6 +718,15 @@ def _changed_since_base(connection: Connection, op: outbox.Operation, theirs: di
     current = local_fields(connection, op.entity_type, theirs)
     base = op.base or {}
     return any(name in current and name in base and current[name] != base[name] for name in op.payload)
+
+
+def _holds_payload(connection: Connection, op: outbox.Operation, theirs: dict[str, Any]) -> bool:
+    """True when the server's record already holds every value this update sends (money compared as
+    amounts): sending it would change nothing."""
+    spec = SPECS[op.entity_type]
+    current = local_fields(connection, op.entity_type, theirs)
+    return bool(op.payload) and all(
+        name in current and same_value(spec, name, current[name], value) for name, value in op.payload.items())
 
 
 def _changed_since_deleted(connection: Connection, op: outbox.Operation, theirs: dict[str, Any]) -> bool:
