@@ -166,7 +166,7 @@ class Worker:
             creds = proc.credentials
             if point.point == SERVER_POINT:
                 proc.sandbox.set_faults(drop_after_commit_rate=1.0, paths=FAULT_PATHS[point.kind],
-                                        methods=FAULT_METHODS.get(point.kind))
+                                        methods=FAULT_METHODS[point.kind])
             code = run_child(client_db, creds, point.hook, self.batch, timeout=600, children=self.children)
             outcome.killed = code == -signal.SIGKILL
             if point.point == SERVER_POINT:

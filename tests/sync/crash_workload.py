@@ -36,9 +36,14 @@ FAULT_PATHS = {
     "update": r"/(products|variants)/[^/]+$",
     "delete": r"/products/[^/]+$",
 }
-# The delete of a record pulled from a list (no ETag) GETs it first, on the same path: only the DELETE's
-# answer is lost.
-FAULT_METHODS = {"delete": ["DELETE"]}
+# Only the answer of the request that makes the change is lost, not a read on the same path: the update or
+# delete of a record pulled from a list (no ETag) GETs it first, and the creates' paths are also lists.
+FAULT_METHODS = {
+    "create_product": ["POST"],
+    "create_variant": ["POST"],
+    "update": ["PUT"],
+    "delete": ["DELETE"],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +55,13 @@ class CrashPoint:
     @property
     def hook(self) -> str:
         """The SYNQ_CRASH_POINT value. The server point is the sandbox dropping the answer after its commit,
-        then the kill where the client learns of the loss. A lost DELETE answer never reaches the engine (the
-        transport's retry meets 404 and counts it done), so there the kill comes before the local commit."""
+        then the kill where the client learns of the loss. A lost DELETE or PUT answer never reaches the
+        engine as a loss: the transport's retry meets 404 (counted done) or 412 (our own change moved the
+        ETag; push fetches the record, finds its values there and counts it applied), so there the kill comes
+        before the local commit of that outcome."""
         if self.point != SERVER_POINT:
             name = self.point
-        elif self.kind == "delete":
+        elif self.kind in ("delete", "update"):
             name = crashpoints.AFTER_ANSWER_BEFORE_LOCAL_COMMIT
         else:
             name = crashpoints.AFTER_LOST_ANSWER
@@ -264,7 +271,7 @@ def run_point(sandbox: Any, workdir: Path, point: CrashPoint, n_ops: int, seed: 
     creds, expected = prepare(sandbox, db, n_ops, seed)
     if point.point == SERVER_POINT:
         sandbox.set_faults(drop_after_commit_rate=1.0, paths=FAULT_PATHS[point.kind],
-                           methods=FAULT_METHODS.get(point.kind))
+                           methods=FAULT_METHODS[point.kind])
     try:
         code = run_child(db, creds, point.hook, batch, children=children)
     finally:
