@@ -331,9 +331,11 @@ def _print_summary(points: list[CrashPoint], outcomes: list[PointOutcome], wall:
           f"(each point {mean:.1f}s on its worker)", flush=True)
     for outcome in failed:
         print(f"failed: {outcome.point}", flush=True)
+    for outcome in unreached:  # a point never reached proves nothing: the run fails (as the CI sample does)
+        print(f"not reached: {outcome.point}", flush=True)
     if scratch is not None and not failed:
         shutil.rmtree(scratch, ignore_errors=True)  # a failing run keeps the prepared files to look at
-    return 1 if failed or missing else 0
+    return 1 if failed or unreached or missing else 0
 
 
 if __name__ == "__main__":
