@@ -310,12 +310,17 @@ class Puller:
                     continue
                 if spec.entity_type == E.PRODUCT:
                     self.derived_deferred = await self.wc.write(derived.set_aside, doing="preparing a first pull")
+                media_aside: asyncio.Future[bool] | None = None
                 if spec.entity_type == E.MEDIA:
-                    self.media_deferred = await self.wc.write(derived.set_aside, derived.MEDIA,
-                                                              doing="preparing a first pull of media")
+                    # Queued behind what the writer is doing (the catalog's rebuild, a second or so): the list
+                    # is read meanwhile, its pages are written after it. Awaiting it here kept media waiting.
+                    media_aside = asyncio.wrap_future(self.wc.submit_write(
+                        derived.set_aside, derived.MEDIA, doing="preparing a first pull of media"))
+                    self.media_deferred = True  # perhaps: the finally below restores what was set aside
                 await self.pull_list(spec)
-                if spec.entity_type == E.MEDIA and self.media_deferred:
-                    await self.wc.write(derived.restore, derived.MEDIA, doing="indexing the pulled media")
+                if media_aside is not None:
+                    if await media_aside:
+                        await self.wc.write(derived.restore, derived.MEDIA, doing="indexing the pulled media")
                     self.media_deferred = False
                 if spec.entity_type == E.VARIANT and self.derived_deferred:
                     # Rebuilt on the writer while the next list is read (its pages queue behind it).
@@ -365,10 +370,13 @@ class Puller:
         pull_scan = await self.wc.read(sync_meta.get_meta, SCAN_CURSOR + spec.name) == PULL_SCAN
         scanning_in_pull = spec.scan and self.detect_deletions and (
             not incremental_server or state.updated_since is None or pull_scan)
+        scanned_empty: asyncio.Future[None] | None = None
         if scanning_in_pull and not had_records and not pull_scan:
             # Nothing here can have been deleted: the empty list counts as scanned now, so a killed first
-            # pull resumes without a deletion scan reading the whole list again.
-            await self.wc.write(_scanned_empty, spec)
+            # pull resumes without a deletion scan reading the whole list again. Queued, not awaited: the
+            # writer may be busy (the catalog's rebuild before media) and the pages come after it anyway.
+            scanned_empty = asyncio.wrap_future(self.wc.submit_write(_scanned_empty, spec,
+                                                                     doing=f"starting the {spec.name} list"))
             scanning_in_pull = False
         if scanning_in_pull:
             await self.wc.write(_start_pull_scan, spec.name, restart=not pull_scan)
@@ -402,6 +410,8 @@ class Puller:
             finished = True
         finally:
             reports = from_spool + await writer.close()
+            if scanned_empty is not None:
+                await scanned_empty
             if spool is not None:
                 if finished:
                     spool.remove()
