@@ -322,16 +322,18 @@ class Puller:
                     if await media_aside:
                         await self.wc.write(derived.restore, derived.MEDIA, doing="indexing the pulled media")
                     self.media_deferred = False
-                if spec.entity_type == E.VARIANT and self.derived_deferred:
-                    # Rebuilt on the writer while the next list is read (its pages queue behind it).
-                    restoring = asyncio.wrap_future(self.wc.submit_write(
-                        derived.restore, doing="building the search and sort data of the pulled catalog"))
-                    self.derived_deferred = False
+            if self.derived_deferred:
+                # Rebuilt once the media are in, while the small lists below are read. Rebuilt between the
+                # variants and the media it slowed the media read by more than it costs here: the writer's
+                # second of rebuilding took the CPU the server needed to answer the media pages.
+                restoring = asyncio.wrap_future(self.wc.submit_write(
+                    derived.restore, derived.CATALOG, doing="building the search and sort data of the pulled catalog"))
+                self.derived_deferred = False
+            if Ext.ATTRIBUTE_VALUES in self._ext:
+                await self._pull_attribute_values()
+            await self._pull_validation()
         finally:
             await self._restore_derived(restoring)
-        if Ext.ATTRIBUTE_VALUES in self._ext:
-            await self._pull_attribute_values()
-        await self._pull_validation()
         return self.result
 
     async def _restore_derived(self, restoring: asyncio.Future[bool] | None) -> None:
@@ -553,16 +555,20 @@ class Puller:
             self.result.conflicts += len(report.conflicted)
 
     async def _pull_attribute_values(self) -> None:
+        """Every attribute's values, read first and written in one transaction (the writer may still be
+        rebuilding the catalog's search data: the reads go on meanwhile)."""
         attributes = await self.wc.read(store_pull.local_server_ids, E.ATTRIBUTE)
-        written = 0
+        values: list[dict[str, Any]] = []
         for attribute_id in attributes:
             self.cancel.check()
-            values = [record_calls.dump(v) async for v in self.client.list_attribute_values(attribute_id)]
-            for value in values:
+            for value in [record_calls.dump(v) async for v in self.client.list_attribute_values(attribute_id)]:
                 value.setdefault("attribute_id", attribute_id)
-            if values:
-                report = await self.wc.write(store_pull.upsert_server_records, E.ATTRIBUTE_VALUE, values)
-                written += report.written
+                values.append(value)
+        written = 0
+        if values:
+            report = await self.wc.write(store_pull.upsert_server_records, E.ATTRIBUTE_VALUE, values,
+                                         doing="saving pulled attribute values")
+            written = report.written
         self.result.pulled["attribute_values"] = written
 
     async def _pull_validation(self) -> None:
