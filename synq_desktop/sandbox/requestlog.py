@@ -72,14 +72,32 @@ class RequestLog:
 
     def __init__(self, maxlen: int = DEFAULT_MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
+        self._quiet = threading.Condition(self._lock)
         self._rows: deque[_Row] = deque(maxlen=maxlen)
         self._seq = 0
+        self._open = 0  # requests begun (RequestLogMiddleware) and not yet logged
 
-    def append(self, entry: Entry) -> int:
-        """Store `entry` with the next seq; returns that seq. `time` may be unix seconds or omitted (now)."""
+    def opened(self) -> None:
+        """A request began; its entry comes with `append(..., opened=True)` once its answer is over."""
+        with self._lock:
+            self._open += 1
+
+    def wait_quiet(self, timeout: float) -> bool:
+        """Wait until every request begun has its entry (an answer reaches the client a moment before its
+        entry is appended). False when `timeout` seconds passed first."""
+        with self._quiet:
+            return self._quiet.wait_for(lambda: self._open == 0, timeout)
+
+    def append(self, entry: Entry, opened: bool = False) -> int:
+        """Store `entry` with the next seq; returns that seq. `time` may be unix seconds or omitted (now).
+        `opened`: the entry ends a request announced with `opened()`."""
         stamp = entry.get("time")
         moment = stamp if isinstance(stamp, (int, float)) else time.time()
         with self._lock:
+            if opened and self._open > 0:
+                self._open -= 1
+                if self._open == 0:
+                    self._quiet.notify_all()
             self._seq += 1
             self._rows.append(_Row(
                 self._seq, _interned(entry.get("method", "")) or "", entry.get("path", ""),
@@ -141,6 +159,7 @@ class RequestLogMiddleware:
             return
         arrived = time.time()
         started_at = time.perf_counter()
+        self.log.opened()
         status: int | None = None
         complete = False
 
@@ -177,4 +196,4 @@ class RequestLogMiddleware:
                 "duration_ms": round((time.perf_counter() - started_at) * 1000, 3),
                 "fault": scope.get("synq.fault"),
                 "app_status": scope.get("synq.app_status", status if scope.get("synq.fault") is None else None),
-            })
+            }, opened=True)
