@@ -83,3 +83,20 @@ def row_of(wc: WorkingCopy, table: Any, local_id: str) -> dict[str, Any]:
     """The working copy's row of `table` for `local_id`, as a plain dict."""
     with wc.reading() as connection:
         return dict(connection.execute(select(table).where(table.c.local_id == local_id)).mappings().one())
+
+
+def pulled_from_list(wc: WorkingCopy, creds: Any, title: str, description: str = "oak") -> tuple[str, str]:
+    """A product made by another client and pulled from the product list: this copy stores no ETag for it
+    (lists carry none). Returns (local id, server id)."""
+    from synq_desktop.store import schema
+
+    with creds.client() as http:
+        answer = http.post("/products", json={"title": title, "description": description})
+        answer.raise_for_status()
+        server_id = str(answer.json()["id"])
+    sync(wc, creds)
+    with wc.reading() as connection:
+        local_id = connection.execute(select(schema.products.c.local_id).where(
+            schema.products.c.server_id == server_id)).scalar_one()
+    assert row_of(wc, schema.products, local_id)["etag"] is None
+    return local_id, server_id

@@ -11,7 +11,7 @@ from synq_desktop.store import edits, outbox, schema
 from synq_desktop.store.errors import EditError
 from synq_desktop.store.states import OpKind, OpState
 from synq_desktop.store.working_copy import WorkingCopy
-from tests.sync.helpers import edit, last_seq, new_product, server_get, sync
+from tests.sync.helpers import edit, last_seq, new_product, pulled_from_list, server_get, sync
 
 
 def product_row(wc: WorkingCopy, local_id: str) -> dict:
@@ -100,17 +100,8 @@ def test_an_unchanged_record_is_deleted_without_asking(wc, docs_only_sandbox):
 # -- a record pulled from a list: the server has ETags, but this copy never got the record's own ----------------
 
 def pulled_without_an_etag(wc: WorkingCopy, creds, title: str) -> tuple[str, str]:
-    """A product made by another client, pulled from the product list (no ETag stored), deleted here."""
-    with creds.client() as http:
-        answer = http.post("/products", json={"title": title, "description": "pine"})
-        answer.raise_for_status()
-        server_id = str(answer.json()["id"])
-    sync(wc, creds)
-    with wc.reading() as connection:
-        pid = connection.execute(select(schema.products.c.local_id).where(
-            schema.products.c.server_id == server_id)).scalar_one()
-    assert product_row(wc, pid)["etag"] is None  # lists carry no ETags
-    return pid, server_id
+    """A product made by another client, pulled from the product list (no ETag stored)."""
+    return pulled_from_list(wc, creds, title, "pine")
 
 
 def test_a_pulled_record_changed_there_since_is_a_conflict_not_a_delete(wc, creds, sandbox):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from synq_desktop.store import edits, outbox, schema
 from synq_desktop.store.working_copy import WorkingCopy
-from tests.sync.helpers import edit, last_seq, new_product, server_get, sync
+from tests.sync.helpers import edit, last_seq, new_product, pulled_from_list, server_get, sync
 
 ONE_PRODUCT = r"/products/[^/]+$"
 
@@ -22,18 +22,9 @@ def product_row(wc: WorkingCopy, local_id: str) -> dict[str, Any]:
         return dict(connection.execute(select(p).where(p.c.local_id == local_id)).mappings().one())
 
 
-def pulled_product(wc: WorkingCopy, creds: Any, title: str) -> tuple[str, str]:
-    """A product made by another client and pulled from the list: this copy stores no ETag for it."""
-    with creds.client() as http:
-        answer = http.post("/products", json={"title": title, "description": "oak"})
-        answer.raise_for_status()
-        server_id = str(answer.json()["id"])
-    sync(wc, creds)
-    with wc.reading() as connection:
-        pid = connection.execute(select(schema.products.c.local_id).where(
-            schema.products.c.server_id == server_id)).scalar_one()
-    assert product_row(wc, pid)["etag"] is None
-    return pid, server_id
+def pulled_product(wc: WorkingCopy, creds, title: str) -> tuple[str, str]:
+    """A product made by another client, pulled from the product list (no ETag stored)."""
+    return pulled_from_list(wc, creds, title, "oak")
 
 
 def tenant_requests(sandbox: Any, creds: Any, since: int, server_id: str) -> list[tuple[str, Any, Any, Any]]:
