@@ -12,6 +12,7 @@ import argparse
 import os
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from synq_desktop.store import derived, pull
@@ -25,12 +26,18 @@ def pages(records: list[dict], size: int = 100) -> list[list[dict]]:
     return [records[i:i + size] for i in range(0, len(records), size)]
 
 
+def _uuid(kind: str, n: int, k: int = 0) -> str:
+    """A random-looking but repeatable UUID, as servers send: ids in key order ("p-000001") made the index
+    inserts look several times cheaper than they are (every insert then appends at the end of the index)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{kind}/{n}/{k}"))
+
+
 def catalog(products_n: int, per_product: int) -> tuple[list[dict], list[dict]]:
-    products = [{"id": f"p-{n:06d}", "title": f"Product {n}", "description": "A fine product " * 5,
+    products = [{"id": _uuid("p", n), "title": f"Product {n}", "description": "A fine product " * 5,
                  "category": None, "category_id": None, "brand_id": None, "template_id": None, "status": "ACTIVE",
                  "data_quality_score": 90, "created_at": "2026-01-01T00:00:00Z",
                  "updated_at": f"2026-01-01T00:00:{n % 60:02d}.{n:06d}Z"} for n in range(products_n)]
-    variants = [{"id": f"v-{n:06d}-{k}", "product_id": f"p-{n:06d}", "sku": f"SKU-{n:06d}-{k}",
+    variants = [{"id": _uuid("v", n, k), "product_id": _uuid("p", n), "sku": f"SKU-{n:06d}-{k}",
                  "barcode": "4006381333931", "price": "19.99", "currency": "EUR", "cost_price": None,
                  "option_values": {"size": str(k)}, "data_quality_score": 100,
                  "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
