@@ -265,16 +265,16 @@ def _scanned_empty(connection: Connection, spec: ListSpec) -> None:
     _finish_scan(connection, spec)
 
 
-def _newest_stored(records: list[dict[str, Any]]) -> str:
-    """The newest `updated_at` of a page in the stored form ("~", after every time, when none has one: such
-    a page is always written again from the spool rather than skipped)."""
-    stamps = [stored_time(r.get("updated_at")) for r in records]
-    return max((s for s in stamps if s), default="~")
-
-
 def _max_stamp(records: list[dict[str, Any]]) -> str | None:
+    """The newest `updated_at` of `records`, as the server wrote it."""
     stamps = [r.get("updated_at") for r in records if r.get("updated_at")]
-    return max(stamps, key=lambda s: normalize_time(s) or "") if stamps else None
+    return max(stamps, key=lambda s: stored_time(s) or "") if stamps else None
+
+
+def _newest_stored(records: list[dict[str, Any]]) -> str:
+    """`_max_stamp` in the stored form ("~", after every time, when no record has one: such a page is always
+    written again from the spool rather than skipped)."""
+    return stored_time(_max_stamp(records)) or "~"
 
 
 class Puller:
@@ -341,12 +341,10 @@ class Puller:
         (the app goes on using the copy); a failure to rebuild is left to the next open and never hides
         the pull's own error."""
         try:
-            if restoring is None and (self.derived_deferred or self.media_deferred):
-                restoring = asyncio.wrap_future(self.wc.submit_write(derived.restore, doing="rebuilding search data"))
             if restoring is not None:
                 await asyncio.shield(restoring)
-            if self.media_deferred:
-                await self.wc.write(derived.restore, derived.MEDIA, doing="indexing the pulled media")
+            if self.derived_deferred or self.media_deferred:  # the pull stopped early: every part left aside
+                await self.wc.write(derived.restore, doing="rebuilding search data")
         except Exception as exc:  # noqa: BLE001 - logged; WorkingCopy.open rebuilds what is still set aside
             log.warning("rebuilding the search and sort data failed (%s); the next start does it", exc)
         finally:

@@ -622,12 +622,12 @@ class Pusher:
             if theirs is None:
                 await self._conflict(op, None, None)
                 return False, server_id, etag
-            if await self.wc.read(_holds_payload, op, theirs):
+            holds, changed = await self.wc.read(_compare_with_server, op, theirs)
+            if holds:
                 # Already there (this update, re-sent after a kill lost its answer, or the same change made
                 # elsewhere): nothing to send, applied with the record and ETag just fetched.
                 await self._applied(op, theirs, their_etag)
                 return True, server_id, their_etag
-            changed = await self.wc.read(_changed_since_base, op, theirs)
             if changed:
                 await self._conflict(op, theirs, their_etag)
                 return False, server_id, etag
@@ -637,7 +637,7 @@ class Pusher:
                                                          etag if use_etags else None)
         except PreconditionFailed:
             theirs, their_etag = await record_calls.fetch(self.client, op.entity_type, server_id)
-            if theirs is not None and await self.wc.read(_holds_payload, op, theirs):
+            if theirs is not None and (await self.wc.read(_compare_with_server, op, theirs))[0]:
                 # The server holds exactly what this update sends: typically our own PUT, committed and its
                 # answer lost, then retried by the transport with the old If-Match (412: our change moved
                 # the ETag). Applied, with the record and ETag just fetched; not a conflict for anyone.
@@ -713,20 +713,21 @@ class Pusher:
         return True, server_id, etag
 
 
-def _changed_since_base(connection: Connection, op: outbox.Operation, theirs: dict[str, Any]) -> bool:
-    """True when the server changed a field this operation sends since its base was read."""
-    current = local_fields(connection, op.entity_type, theirs)
+def _changed_since_base(current: dict[str, Any], op: outbox.Operation) -> bool:
+    """True when the server's fields (`current`, in local ids and stored forms) changed a field this
+    operation sends since its base was read."""
     base = op.base or {}
     return any(name in current and name in base and current[name] != base[name] for name in op.payload)
 
 
-def _holds_payload(connection: Connection, op: outbox.Operation, theirs: dict[str, Any]) -> bool:
-    """True when the server's record already holds every value this update sends (money compared as
-    amounts): sending it would change nothing."""
+def _compare_with_server(connection: Connection, op: outbox.Operation, theirs: dict[str, Any]) -> tuple[bool, bool]:
+    """(the server's record already holds every value this update sends, money compared as amounts: sending
+    it would change nothing; the server changed a field this update sends since its base was read)."""
     spec = SPECS[op.entity_type]
     current = local_fields(connection, op.entity_type, theirs)
-    return bool(op.payload) and all(
+    holds = bool(op.payload) and all(
         name in current and same_value(spec, name, current[name], value) for name, value in op.payload.items())
+    return holds, _changed_since_base(current, op)
 
 
 def _changed_since_deleted(connection: Connection, op: outbox.Operation, theirs: dict[str, Any]) -> bool:
