@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from synq_desktop.store import schema
 from synq_desktop.ui.brand_form import BrandFormDialog, logo_url_problem
-from synq_desktop.ui.catalog_editor import CatalogEditor
-from synq_desktop.ui.sync_control import NoSync
+from tests.ui.editors import started_editor
 from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
 
 pytestmark = STRICT_QT_LOG
@@ -46,11 +45,7 @@ def test_logo_url_rule():
 
 def test_brand_form_edits_and_creates_with_details(qloop, qtbot, qtmodeltester, catalog):
     source, copy, ids = catalog
-    editor = CatalogEditor(source, NoSync())
-    qtbot.addWidget(editor)
-    editor.resize(1400, 800)
-    editor.show()
-    run_coroutine(qtbot, editor.start())
+    editor = started_editor(qtbot, source)
     qtbot.waitUntil(lambda: editor.brands.rowCount() == 3)
     editor.side.setCurrentIndex(1)
     acme = next(r for r in range(3) if editor.brands.brand(r).name == "Acme")

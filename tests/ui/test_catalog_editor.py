@@ -14,17 +14,14 @@ from synq_desktop.ui.main_window import MainWindow
 from synq_desktop.ui.product_table_model import COLUMN_BY_KEY
 from synq_desktop.ui.sync_control import NoSync
 from synq_desktop.ui.variant_table_model import COLUMN_BY_KEY as VARIANT_COLUMN
+from tests.ui.editors import started_editor
 from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
 
 pytestmark = STRICT_QT_LOG
 
 
 def _editor(qtbot, source) -> CatalogEditor:
-    editor = CatalogEditor(source, NoSync())
-    qtbot.addWidget(editor)
-    editor.resize(1400, 800)
-    editor.show()
-    run_coroutine(qtbot, editor.start())
+    editor = started_editor(qtbot, source)
     qtbot.waitUntil(lambda: editor.products.rowCount() > 0 and editor.tree.currentIndex().isValid())
     return editor
 

@@ -25,6 +25,7 @@ from synq_desktop.ui.main_window import MainWindow
 from synq_desktop.ui.shortcuts_dialog import shortcut_rows
 from synq_desktop.ui.store_catalog_source import StoreCatalogSource
 from synq_desktop.ui.sync_control import NoSync
+from tests.ui.editors import started_editor
 from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
 
 pytestmark = STRICT_QT_LOG
@@ -51,11 +52,7 @@ def _shown(qtbot, kind: type, name: str | None = None):
 
 
 def _editor(qtbot, source, sync=None) -> CatalogEditor:
-    editor = CatalogEditor(source, sync or NoSync())
-    qtbot.addWidget(editor)
-    editor.resize(1400, 800)
-    editor.show()
-    run_coroutine(qtbot, editor.start())
+    editor = started_editor(qtbot, source, sync)
     qtbot.waitExposed(editor)
     return editor
 

@@ -11,6 +11,7 @@ from synq_desktop.store import schema
 from synq_desktop.ui.catalog_editor import CatalogEditor
 from synq_desktop.ui.product_table_model import COLUMN_BY_KEY
 from synq_desktop.ui.sync_control import NoSync
+from tests.ui.editors import started_editor
 from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
 
 pytestmark = STRICT_QT_LOG
@@ -46,11 +47,7 @@ def test_status_column_fits_archived_in_the_grids_font(qloop, qtbot, catalog, pi
 def test_default_layout_shows_the_status_column_whole(qloop, qtbot, catalog):
     """The window's default size (the demo screenshots): the grid's pane ends after Status, not inside it."""
     source, _copy, _ids = catalog
-    editor = CatalogEditor(source, NoSync())
-    qtbot.addWidget(editor)
-    editor.resize(1440, 860)
-    editor.show()
-    run_coroutine(qtbot, editor.start())
+    editor = started_editor(qtbot, source, size=(1440, 860))
     qtbot.waitUntil(lambda: editor.products.rowCount() > 0)
     status = COLUMN_BY_KEY["status"]
     right_edge = editor.grid.columnViewportPosition(status) + editor.grid.columnWidth(status)

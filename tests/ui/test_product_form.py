@@ -12,19 +12,15 @@ from synq_desktop.store import schema
 from synq_desktop.ui.catalog_editor import CatalogEditor
 from synq_desktop.ui.catalog_source import CategoryNode
 from synq_desktop.ui.product_form import ProductFormDialog, category_paths
-from synq_desktop.ui.sync_control import NoSync
-from tests.ui.qasync_harness import STRICT_QT_LOG, run_coroutine
+from tests.ui.editors import started_editor
+from tests.ui.qasync_harness import STRICT_QT_LOG
 
 pytestmark = STRICT_QT_LOG
 SHOTS = Path(__file__).resolve().parents[2] / "shots"
 
 
 def _editor(qtbot, source) -> CatalogEditor:
-    editor = CatalogEditor(source, NoSync())
-    qtbot.addWidget(editor)
-    editor.resize(1400, 800)
-    editor.show()
-    run_coroutine(qtbot, editor.start())
+    editor = started_editor(qtbot, source)
     qtbot.waitUntil(lambda: editor.products.rowCount() > 0 and editor.tree.currentIndex().isValid())
     return editor
 
