@@ -4,7 +4,7 @@ media table), rebuilt once after each.
 Every row a pull inserts also feeds two trigram FTS indexes, a variant count, three stored sort names and
 about fifteen sort indexes, one row at a time through triggers. Into empty tables it is several times
 cheaper to write the rows bare and build all of that once at the end (CREATE INDEX over a filled table,
-FTS5 'rebuild', one UPDATE per stored column), so a first pull does that.
+the FTS5 indexes filled in rowid order, one UPDATE for the stored columns), so a first pull does that.
 
 The definitions are never restated here: the SQL of the triggers and indexes set aside is read from
 sqlite_master and kept in sync_meta in the same transaction that drops them, and `restore` runs exactly
@@ -37,6 +37,7 @@ _TRIGGERS = (
 # Indexes only grids and searches read. Kept: unique ones, ix_variants_sku (the duplicate-SKU check of each
 # pulled page looks SKUs up) and products' category/brand/template ids (the taxonomy name triggers use them).
 _INDEX_PATTERNS = ("ix_products_sort_%", "ix_products_live_category", "ix_variants_product", "ix_variants_barcode")
+_REBUILD_READS = frozenset({"ix_variants_product"})  # the variant count's lookups
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +104,17 @@ def _restore_part(connection: Connection, part: str) -> bool:
         return False
     raw = driver_connection(connection)
     existing = {name for (name,) in raw.execute("SELECT name FROM sqlite_master")}
-    for name, sql in kept["indexes"]:  # indexes first: the rebuilding UPDATEs below use them
-        if name not in existing:
+    # The indexes the rebuild reads first; the others after it, so its UPDATE does not maintain them
+    # row by row (four of them are on the columns it writes).
+    indexes = sorted(kept["indexes"], key=lambda item: item[0] not in _REBUILD_READS)
+    for name, sql in indexes:
+        if name in _REBUILD_READS and name not in existing:
             raw.execute(sql)
     if part == CATALOG:
         _rebuild(raw)
+    for name, sql in indexes:
+        if name not in _REBUILD_READS and name not in existing:
+            raw.execute(sql)
     for name, sql in kept["triggers"]:
         if name not in existing:
             raw.execute(sql)
@@ -122,11 +129,18 @@ def _restore_part(connection: Connection, part: str) -> bool:
 
 def _rebuild(raw: sqlite3.Connection) -> None:
     """What the set-aside triggers would have written, set-based (the same expressions as theirs)."""
-    raw.execute("INSERT INTO products_fts(products_fts) VALUES ('rebuild')")
-    raw.execute("INSERT INTO variants_fts(variants_fts) VALUES ('rebuild')")
-    raw.execute("""UPDATE products SET variant_count = (
-        SELECT count(*) FROM variants WHERE variants.product_id = products.local_id AND variants.deleted = 0)""")
+    # The rows go in rowid order: FTS5's own 'rebuild' lets SQLite read variants through the SKU index
+    # (it covers the one column), and rowids out of order make FTS5 write a segment every few rows
+    # (0.4 s instead of 0.06 s for 50k SKUs).
+    raw.execute("INSERT INTO products_fts(products_fts) VALUES ('delete-all')")
+    raw.execute("INSERT INTO products_fts(rowid, title, description) "
+                "SELECT rowid, title, description FROM products ORDER BY rowid")
+    raw.execute("INSERT INTO variants_fts(variants_fts) VALUES ('delete-all')")
+    raw.execute("INSERT INTO variants_fts(rowid, sku) SELECT rowid, sku FROM variants ORDER BY rowid")
+    # One pass over the products for the count and the three names.
     raw.execute("""UPDATE products SET
+        variant_count = (SELECT count(*) FROM variants
+                         WHERE variants.product_id = products.local_id AND variants.deleted = 0),
         category_sort = coalesce((SELECT name FROM categories WHERE local_id = products.category_id),
                                  products.category, ''),
         brand_sort = coalesce((SELECT name FROM brands WHERE local_id = products.brand_id), ''),
