@@ -1,10 +1,11 @@
 """Pull: the server's lists into the working copy, page by page, resumable.
 
 Where the server offers `updated_since` (EXT), every list is read oldest change first from the stored
-watermark (the largest `updated_at` the server sent: its clock, never ours), and the watermark is
-committed with each page, so a killed pull starts again at the last committed page (one record, the
-watermark's own, is read twice; with `concurrency` pages in flight at most that many pages are asked for
-again). A first pull reads from the epoch, which gives the same order.
+watermark (the largest `updated_at` the server sent: its clock, never ours). The watermark is committed
+with each batch of pages, and every page received is in the list's spool (sync.spool) until then, so a
+killed pull stores the spooled pages and reads on after them (one record, the watermark's own, is read
+twice; the answers in flight at the kill, at most `concurrency` pages, are asked for again). A first pull
+reads from the epoch, which gives the same order.
 
 Deletions: a record is gone only when a complete scan missed it and a GET answers 404 (or, for the small
 taxonomy lists without a single-record GET, when a complete, untruncated list lacks it). A list scanned
@@ -149,22 +150,27 @@ def _write_pages(connection: Connection, entity_type: EntityType,
 
 
 class PageWriter:
-    """Writes pulled pages behind the reads: pages that arrive while one transaction commits go together in
-    the next (the fsync of `synchronous=FULL` is paid per group, not per page), at most `max_queued` pages
-    wait in memory. The watermark goes with each transaction (pages come in order, so what is committed is
-    always a prefix of the list), and a kill loses only pages not yet committed: at concurrency 1
-    (`max_queued` 1) the reader waits for each commit, so at most one page is read again; at concurrency c
-    (`max_queued` c, and the Paginator asks at most c pages ahead of the one taken) the pages asked for but not
-    yet committed are read again, at most 2c, in practice the few in flight when the kill came.
+    """Writes pulled pages behind the reads, many pages to a transaction. The watermark goes with each
+    transaction (pages come in order, so what is committed is always a prefix of the list).
 
-    A transaction costs a few milliseconds of CPU however few pages it holds (its WAL frames, the index pages
-    it dirties again), so with room for more than one page the writer waits up to `GATHER_SECONDS` for half
-    of `max_queued` to be there before it writes: on a quiet machine pages otherwise went one by one."""
+    A transaction's cost hardly depends on how many pages it holds: its commit writes every page of the
+    file it dirtied, and records keyed by random UUIDs dirty a new leaf of each id index per row, so the
+    same index pages are written again by every commit. With 6-7 pages a commit (what a 20 ms gather
+    gave), commits were a third of the first pull's writer CPU; 32 pages a commit cost a third less in all.
+    So the writer waits up to `GATHER_SECONDS` for a batch of pages before it writes (the last pages of a
+    list go at once): `BATCH_PAGES`, or an eighth of the list once its size is known (`fit`) when that is
+    less, so a list shows its progress and grows its committed prefix in steps. At most two batches of
+    pages wait in memory (the reader waits beyond that).
+    Waiting costs no resumption: every page of an incremental list is in the pull's spool (sync.spool)
+    before it is handed here, and a killed pull stores the spooled pages first; a list read without a
+    watermark is read whole again after a kill anyway."""
 
-    GATHER_SECONDS = 0.02
+    GATHER_SECONDS = 0.25
+    BATCH_PAGES = 32
 
     def __init__(self, wc: WorkingCopy, spec: ListSpec, watermark: bool, scanning: bool,
-                 on_commit: Callable[[], None], max_queued: int = 16, derived_deferred: bool = False) -> None:
+                 on_commit: Callable[[], None], batch_pages: int = BATCH_PAGES,
+                 derived_deferred: bool = False) -> None:
         self.wc = wc
         self.derived_deferred = derived_deferred
         self.spec = spec
@@ -175,12 +181,18 @@ class PageWriter:
         self.orphan_records: list[dict[str, Any]] = []
         self.committed_pages = 0
         self._pending: list[tuple[list[dict[str, Any]], list[str]]] = []
-        self._space = asyncio.Semaphore(max_queued)
-        self._min_batch = max(1, max_queued)
+        self._min_batch = max(1, batch_pages)
+        self._space = asyncio.Semaphore(2 * self._min_batch)  # one batch being written, one gathered
         self._arrived = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
+
+    def fit(self, total_records: int | None, page_size: int) -> None:
+        """Batches of an eighth of a list of `total_records` (at least a page, at most the batch size)."""
+        if total_records:
+            pages = -(-total_records // max(1, page_size))
+            self._min_batch = max(1, min(self._min_batch, -(-pages // 8)))
 
     async def put(self, records: list[dict[str, Any]], page_ids: list[str]) -> None:
         if self._error is not None:
@@ -380,7 +392,7 @@ class Puller:
             scanning_in_pull = False
         if scanning_in_pull:
             await self.wc.write(_start_pull_scan, spec.name, restart=not pull_scan)
-        read = 0
+        read = read_pages = 0
         phase = f"pull:{spec.name}"
         self.hub.emit(phase, 0, None)
         def committed() -> None:
@@ -388,8 +400,7 @@ class Puller:
             if spool is not None:
                 spool.committed(writer.committed_pages)
 
-        writer = PageWriter(self.wc, spec, False, scanning_in_pull, committed, max_queued=self.concurrency,
-                            derived_deferred=self.derived_deferred)
+        writer = PageWriter(self.wc, spec, False, scanning_in_pull, committed, derived_deferred=self.derived_deferred)
         finished = False
         try:
             async for page in paginator.pages():
@@ -405,7 +416,10 @@ class Puller:
                     spool.append(page.raw, _newest_stored(records))  # on disk before it waits for the store
                 if spec.entity_type == E.PRODUCT:
                     records = await self._full_products(records)
-                writer.watermark = paginator.incremental  # known once the first page was asked for
+                if not read_pages:  # known once the first page was asked for
+                    writer.watermark = paginator.incremental
+                    writer.fit(paginator.total, paginator.page_size)
+                read_pages += 1
                 await writer.put(records, page_ids)
             finished = True
         finally:
@@ -460,7 +474,7 @@ class Puller:
             return [], []
         scanning = spec.scan and self.detect_deletions and (
             await self.wc.read(sync_meta.get_meta, SCAN_CURSOR + spec.name) == PULL_SCAN)
-        writer = PageWriter(self.wc, spec, True, scanning, lambda: None, max_queued=len(pages),
+        writer = PageWriter(self.wc, spec, True, scanning, lambda: None, batch_pages=len(pages),
                             derived_deferred=self.derived_deferred)
         try:
             for records in pages:
