@@ -314,6 +314,7 @@ class Puller:
 
     async def run(self) -> PullResult:
         restoring: asyncio.Future[bool] | None = None
+        small_reads: asyncio.Task[tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]] | None = None
         try:
             for spec in LISTS:
                 self.cancel.check()
@@ -324,29 +325,42 @@ class Puller:
                     self.derived_deferred = await self.wc.write(derived.set_aside, doing="preparing a first pull")
                 media_aside: asyncio.Future[bool] | None = None
                 if spec.entity_type == E.MEDIA:
-                    # Queued behind what the writer is doing (the catalog's rebuild, a second or so): the list
-                    # is read meanwhile, its pages are written after it. Awaiting it here kept media waiting.
+                    restoring = restoring or self._start_restoring()
+                    # Queued behind what the writer is doing (the catalog's rebuild, ~0.4 s): the list is
+                    # read meanwhile, its pages are written after it. Awaiting it here kept media waiting.
                     media_aside = asyncio.wrap_future(self.wc.submit_write(
                         derived.set_aside, derived.MEDIA, doing="preparing a first pull of media"))
                     self.media_deferred = True  # perhaps: the finally below restores what was set aside
+                    # The attribute values and validation issues are read alongside the last list (a few
+                    # requests, nothing the media depend on): written after it, they no longer add their
+                    # round trips to the end of the pull.
+                    small_reads = asyncio.ensure_future(self._read_values_and_issues())
                 await self.pull_list(spec)
                 if media_aside is not None:
                     if await media_aside:
                         await self.wc.write(derived.restore, derived.MEDIA, doing="indexing the pulled media")
                     self.media_deferred = False
-            if self.derived_deferred:
-                # Rebuilt once the media are in, while the small lists below are read. Rebuilt between the
-                # variants and the media it slowed the media read by more than it costs here: the writer's
-                # second of rebuilding took the CPU the server needed to answer the media pages.
-                restoring = asyncio.wrap_future(self.wc.submit_write(
-                    derived.restore, derived.CATALOG, doing="building the search and sort data of the pulled catalog"))
-                self.derived_deferred = False
-            if Ext.ATTRIBUTE_VALUES in self._ext:
-                await self._pull_attribute_values()
-            await self._pull_validation()
+            restoring = restoring or self._start_restoring()
+            if small_reads is None:
+                small_reads = asyncio.ensure_future(self._read_values_and_issues())
+            values, issues = await small_reads
+            await self._write_values_and_issues(values, issues)
         finally:
+            if small_reads is not None and not small_reads.done():
+                small_reads.cancel()
+                await asyncio.gather(small_reads, return_exceptions=True)
             await self._restore_derived(restoring)
         return self.result
+
+    def _start_restoring(self) -> asyncio.Future[bool] | None:
+        """The catalog's search and sort data, set aside for a first pull, rebuilt on the writer once the
+        products and variants are in, while the media list is read: at the end of the pull it added its
+        whole time to the pull's (A/B, interleaved: pull/bare 1.25 -> 1.17)."""
+        if not self.derived_deferred:
+            return None
+        self.derived_deferred = False
+        return asyncio.wrap_future(self.wc.submit_write(
+            derived.restore, derived.CATALOG, doing="building the search and sort data of the pulled catalog"))
 
     async def _restore_derived(self, restoring: asyncio.Future[bool] | None) -> None:
         """Derived data set aside is rebuilt before the pull returns, also when it failed or was cancelled
@@ -566,23 +580,28 @@ class Puller:
             self.result.deleted[spec.name] = len(report.removed)
             self.result.conflicts += len(report.conflicted)
 
-    async def _pull_attribute_values(self) -> None:
-        """Every attribute's values, read first and written in one transaction (the writer may still be
-        rebuilding the catalog's search data: the reads go on meanwhile)."""
-        attributes = await self.wc.read(store_pull.local_server_ids, E.ATTRIBUTE)
-        values: list[dict[str, Any]] = []
-        for attribute_id in attributes:
-            self.cancel.check()
-            for value in [record_calls.dump(v) async for v in self.client.list_attribute_values(attribute_id)]:
-                value.setdefault("attribute_id", attribute_id)
-                values.append(value)
-        written = 0
-        if values:
-            report = await self.wc.write(store_pull.upsert_server_records, E.ATTRIBUTE_VALUE, values,
-                                         doing="saving pulled attribute values")
-            written = report.written
-        self.result.pulled["attribute_values"] = written
-
-    async def _pull_validation(self) -> None:
+    async def _read_values_and_issues(self) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]:
+        """Every attribute's values (None where the server has no such list) and the open validation issues."""
+        values: list[dict[str, Any]] | None = None
+        if Ext.ATTRIBUTE_VALUES in self._ext:
+            values = []
+            for attribute_id in await self.wc.read(store_pull.local_server_ids, E.ATTRIBUTE):
+                self.cancel.check()
+                for value in [record_calls.dump(v) async for v in self.client.list_attribute_values(attribute_id)]:
+                    value.setdefault("attribute_id", attribute_id)
+                    values.append(value)
         issues = [record_calls.dump(i) async for i in self.client.list_validation_issues()]
+        return values, issues
+
+    async def _write_values_and_issues(self, values: list[dict[str, Any]] | None,
+                                       issues: list[dict[str, Any]]) -> None:
+        """The attribute values in one transaction (queued behind the catalog's rebuild, if it still runs),
+        then the validation issues."""
+        if values is not None:
+            written = 0
+            if values:
+                report = await self.wc.write(store_pull.upsert_server_records, E.ATTRIBUTE_VALUE, values,
+                                             doing="saving pulled attribute values")
+                written = report.written
+            self.result.pulled["attribute_values"] = written
         await self.wc.write(store_pull.replace_validation_issues, issues)
