@@ -106,7 +106,7 @@ def _restore_part(connection: Connection, part: str) -> bool:
     existing = {name for (name,) in raw.execute("SELECT name FROM sqlite_master")}
     # The indexes the rebuild reads first; the others after it, so its UPDATE does not maintain them
     # row by row (four of them are on the columns it writes).
-    indexes = sorted(kept["indexes"], key=lambda item: item[0] not in _REBUILD_READS)
+    indexes = kept["indexes"]
     for name, sql in indexes:
         if name in _REBUILD_READS and name not in existing:
             raw.execute(sql)

@@ -346,7 +346,7 @@ class Puller:
             values, issues = await small_reads
             await self._write_values_and_issues(values, issues)
         finally:
-            if small_reads is not None and not small_reads.done():
+            if small_reads is not None:  # a pull stopped early raises its own error; the reads' is dropped
                 small_reads.cancel()
                 await asyncio.gather(small_reads, return_exceptions=True)
             await self._restore_derived(restoring)
