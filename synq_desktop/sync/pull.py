@@ -189,10 +189,13 @@ class PageWriter:
         self._error: BaseException | None = None
 
     def fit(self, total_records: int | None, page_size: int) -> None:
-        """Batches of an eighth of a list of `total_records` (at least a page, at most the batch size)."""
+        """Batches of an eighth of a list of `total_records` (at least a page, at most the batch size), and
+        room for two of them. Called before the first `put`."""
+        assert not self._pending and self._task is None, "fit() comes before the first page"
         if total_records:
             pages = -(-total_records // max(1, page_size))
             self._min_batch = max(1, min(self._min_batch, -(-pages // 8)))
+            self._space = asyncio.Semaphore(2 * self._min_batch)
 
     async def put(self, records: list[dict[str, Any]], page_ids: list[str]) -> None:
         if self._error is not None:
