@@ -1,8 +1,8 @@
 """How fast the pull side writes: pages of server records through `pull.upsert_server_records` on the
 writer thread, as the sync engine calls it (10,000 products and 50,000 variants by default, pages of 100,
-ten pages per commit). First pull: with the derived data set aside (store.derived, what the engine does
-into empty tables) and then rebuilt, timed apart, and as before with every trigger and index live. Then
-the same pages again (nothing changed) and with every title changed.
+as many pages per commit as the engine's page writer gathers). First pull: with the derived data set aside
+(store.derived, what the engine does into empty tables) and then rebuilt, timed apart, and as before with
+every trigger and index live. Then the same pages again (nothing changed) and with every title changed.
 
     .venv/bin/python bench/store_pull.py [--products 10000] [--variants-per-product 5]
 """
@@ -18,8 +18,9 @@ from pathlib import Path
 from synq_desktop.store import derived, pull
 from synq_desktop.store.states import EntityType
 from synq_desktop.store.working_copy import WorkingCopy
+from synq_desktop.sync.pull import PageWriter
 
-PAGES_PER_COMMIT = 10
+PAGES_PER_COMMIT = PageWriter.BATCH_PAGES
 
 
 def pages(records: list[dict], size: int = 100) -> list[list[dict]]:
